@@ -1,0 +1,61 @@
+# netchannel top-level Makefile.  `make check` and `make demo` work on a
+# fresh machine as the only command typed: each runs `make deps` and the
+# builds it needs first.  Kernel build trees are cached outside the repo.
+
+SHELL := /bin/bash
+TOP := $(CURDIR)
+# Cache for kernel trees and builds; survives `git clean`, shared by clones.
+NC_CACHE ?= /var/cache/netchannel
+export NC_CACHE
+
+# Debian kernels: chosen in one place (scripts/kernels.sh).
+KVERS = $(shell bash $(TOP)/scripts/kernels.sh | sed 's/^[^=]*=//')
+# `make modules KDIR=/path/to/headers` builds against one tree only.
+KDIR ?=
+
+.PHONY: all deps modules uml uml-bench ncnat check check-uml check-qemu \
+	demo bench clean help
+
+all: modules ncnat
+
+help:
+	@echo "make demo | check | deps | modules [KDIR=...] | uml | ncnat | bench | clean"
+
+deps:
+	@bash scripts/deps.sh
+
+# Out-of-tree netchannel.ko against each Debian header tree (or KDIR).
+modules:
+	@bash scripts/build-modules.sh $(KDIR)
+
+# User-Mode Linux 6.12 with netchannel built in (test lane, with lockdep).
+uml:
+	@bash tests/uml/build.sh test
+
+# The same without debug options, for benchmarks.
+uml-bench:
+	@bash tests/uml/build.sh bench
+
+ncnat:
+	@$(MAKE) -s -C tools/ncnat
+
+check: deps
+	@$(MAKE) -s modules ncnat uml
+	@bash tests/run-all.sh
+
+# Only one lane (quicker while developing).
+check-uml: deps
+	@$(MAKE) -s ncnat uml
+	@NC_LANES=uml bash tests/run-all.sh
+
+check-qemu: deps
+	@$(MAKE) -s modules ncnat
+	@NC_LANES=qemu bash tests/run-all.sh
+
+demo: deps
+	@$(MAKE) -s ncnat uml
+	@bash tests/demo.sh
+
+clean:
+	rm -rf build
+	@$(MAKE) -s -C tools/ncnat clean

@@ -1,0 +1,259 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Device attach and the receive hook.
+ *
+ * The engine sits in a device's rx_handler slot, the earliest point of the
+ * receive path where a packet already has its protocol and network header
+ * set, and before any protocol handler sees it.  Devices are attached and
+ * detached under RTNL and nc_net::lock (in that order); the receive hook
+ * itself takes no lock.
+ */
+#include <linux/rtnetlink.h>
+#include <linux/slab.h>
+
+#include "nc.h"
+
+#define nc_dev_inc(ncd, field)						\
+	do {								\
+		struct nc_dev_stats *__s = this_cpu_ptr((ncd)->stats);	\
+									\
+		u64_stats_update_begin(&__s->syncp);			\
+		u64_stats_inc(&__s->field);				\
+		u64_stats_update_end(&__s->syncp);			\
+	} while (0)
+
+static void nc_rule_count(const struct nc_rule *rule, unsigned int len)
+{
+	struct nc_rule_stats *s = this_cpu_ptr(rule->stats);
+
+	u64_stats_update_begin(&s->syncp);
+	u64_stats_inc(&s->packets);
+	u64_stats_add(&s->bytes, len);
+	u64_stats_update_end(&s->syncp);
+}
+
+static rx_handler_result_t nc_rx_drop(struct nc_dev *ncd, struct sk_buff *skb,
+				      enum netchannel_reason reason)
+{
+	nc_count_reason(ncd->nn, reason);
+	nc_dev_inc(ncd, dropped);
+	kfree_skb(skb);
+	return RX_HANDLER_CONSUMED;
+}
+
+static rx_handler_result_t nc_rx_handler(struct sk_buff **pskb)
+{
+	struct sk_buff *skb = *pskb;
+	struct nc_dev *ncd = rcu_dereference(skb->dev->rx_handler_data);
+	const struct nc_cls *cls;
+	const struct nc_rule *rule;
+	struct nc_pkt pkt;
+	unsigned int len;
+	int err;
+
+	if (unlikely(skb->pkt_type == PACKET_LOOPBACK))
+		return RX_HANDLER_PASS;
+	/* taps may hold a reference; we may pull and rewrite */
+	skb = skb_share_check(skb, GFP_ATOMIC);
+	if (unlikely(!skb)) {
+		nc_count_reason(ncd->nn, NETCHANNEL_REASON_NOMEM);
+		nc_dev_inc(ncd, dropped);
+		return RX_HANDLER_CONSUMED;
+	}
+	*pskb = skb;
+	nc_dev_inc(ncd, seen);
+
+	memset(&pkt, 0, sizeof(pkt));
+	pkt.key.iif = skb->dev->ifindex;
+	len = skb->len;
+	err = nc_parse(skb, &pkt);
+	if (unlikely(err)) {
+		if (err == -EINVAL)
+			nc_count_reason(ncd->nn, pkt.reason);
+		goto pass;
+	}
+
+	cls = rcu_dereference(ncd->nn->cls);
+	rule = cls ? nc_cls_lookup(cls, &pkt.key) : NULL;
+	if (!rule)
+		goto pass;
+	nc_dev_inc(ncd, matched);
+	nc_rule_count(rule, len);
+
+	switch (nc_chain_run(rule->chain, skb, &pkt)) {
+	case NC_HOOK_DROP:
+		return nc_rx_drop(ncd, skb, pkt.reason);
+	case NC_HOOK_STOLEN:
+		return RX_HANDLER_CONSUMED;
+	default:
+		break;
+	}
+pass:
+	nc_dev_inc(ncd, passed);
+	return RX_HANDLER_PASS;
+}
+
+static struct nc_dev *nc_dev_of(const struct net_device *dev)
+{
+	if (rtnl_dereference(dev->rx_handler) != nc_rx_handler)
+		return NULL;
+	return rtnl_dereference(dev->rx_handler_data);
+}
+
+void nc_dev_counts_read(const struct nc_dev *ncd, struct nc_dev_counts *c)
+{
+	unsigned int start;
+	int cpu;
+
+	memset(c, 0, sizeof(*c));
+	for_each_possible_cpu(cpu) {
+		const struct nc_dev_stats *s = per_cpu_ptr(ncd->stats, cpu);
+		struct nc_dev_counts v;
+
+		do {
+			start = u64_stats_fetch_begin(&s->syncp);
+			v.seen = u64_stats_read(&s->seen);
+			v.matched = u64_stats_read(&s->matched);
+			v.passed = u64_stats_read(&s->passed);
+			v.dropped = u64_stats_read(&s->dropped);
+		} while (u64_stats_fetch_retry(&s->syncp, start));
+		c->seen += v.seen;
+		c->matched += v.matched;
+		c->passed += v.passed;
+		c->dropped += v.dropped;
+	}
+}
+
+/**
+ * nc_dev_attach - put the receive hook on @dev
+ * @nn: the netns @dev is in
+ * @dev: the device
+ * @extack: for the reason of a refusal
+ *
+ * Context: RTNL and nn->lock held.
+ */
+int nc_dev_attach(struct nc_net *nn, struct net_device *dev,
+		  struct netlink_ext_ack *extack)
+{
+	struct nc_dev *ncd;
+	int err;
+
+	ASSERT_RTNL();
+	lockdep_assert_held(&nn->lock);
+	if (nc_dev_of(dev)) {
+		NL_SET_ERR_MSG(extack, "device is already attached");
+		return -EEXIST;
+	}
+	if (dev->flags & IFF_LOOPBACK) {
+		NL_SET_ERR_MSG(extack, "loopback devices cannot be attached");
+		return -EOPNOTSUPP;
+	}
+	if (netdev_is_rx_handler_busy(dev)) {
+		NL_SET_ERR_MSG(extack,
+			       "device already has a receive handler (bridge, bond or team port, macvlan/ipvlan lower device, or similar)");
+		return -EBUSY;
+	}
+
+	ncd = kzalloc(sizeof(*ncd), GFP_KERNEL);
+	if (!ncd)
+		return -ENOMEM;
+	ncd->stats = netdev_alloc_pcpu_stats(struct nc_dev_stats);
+	if (!ncd->stats) {
+		err = -ENOMEM;
+		goto err_free;
+	}
+	ncd->dev = dev;
+	ncd->nn = nn;
+	err = netdev_rx_handler_register(dev, nc_rx_handler, ncd);
+	if (err) {
+		NL_SET_ERR_MSG(extack, "could not register the receive handler");
+		goto err_free;
+	}
+	list_add_tail(&ncd->list, &nn->devs);
+	nn->ndevs++;
+	nc_net_changed(nn);
+	return 0;
+
+err_free:
+	free_percpu(ncd->stats);
+	kfree(ncd);
+	return err;
+}
+
+/* Context: RTNL and ncd->nn->lock held. */
+static void nc_dev_release(struct nc_dev *ncd)
+{
+	/* waits for every CPU to leave the receive hook */
+	netdev_rx_handler_unregister(ncd->dev);
+	list_del(&ncd->list);
+	ncd->nn->ndevs--;
+	nc_net_changed(ncd->nn);
+	free_percpu(ncd->stats);
+	kfree(ncd);
+}
+
+/* Context: RTNL and nn->lock held. */
+int nc_dev_detach(struct nc_net *nn, struct net_device *dev,
+		  struct netlink_ext_ack *extack)
+{
+	struct nc_dev *ncd = nc_dev_of(dev);
+
+	ASSERT_RTNL();
+	lockdep_assert_held(&nn->lock);
+	if (!ncd || ncd->nn != nn) {
+		NL_SET_ERR_MSG(extack, "device is not attached");
+		return -ENOENT;
+	}
+	nc_dev_release(ncd);
+	return 0;
+}
+
+/* Detach everything of one netns: netns exit and module unload. */
+void nc_dev_detach_all(struct nc_net *nn)
+{
+	struct nc_dev *ncd, *tmp;
+
+	rtnl_lock();
+	mutex_lock(&nn->lock);
+	list_for_each_entry_safe(ncd, tmp, &nn->devs, list)
+		nc_dev_release(ncd);
+	mutex_unlock(&nn->lock);
+	rtnl_unlock();
+}
+
+/*
+ * A device going away, or moving to another netns (which unregisters it
+ * from the old one first), loses the hook; rules naming it stay.
+ */
+static int nc_dev_event(struct notifier_block *nb, unsigned long event,
+			void *ptr)
+{
+	struct net_device *dev = netdev_notifier_info_to_dev(ptr);
+	struct nc_dev *ncd;
+	struct nc_net *nn;
+
+	if (event != NETDEV_UNREGISTER)
+		return NOTIFY_DONE;
+	ncd = nc_dev_of(dev);
+	if (!ncd)
+		return NOTIFY_DONE;
+	nn = ncd->nn;
+	mutex_lock(&nn->lock);
+	nc_dev_release(ncd);
+	mutex_unlock(&nn->lock);
+	return NOTIFY_OK;
+}
+
+static struct notifier_block nc_dev_notifier = {
+	.notifier_call = nc_dev_event,
+};
+
+int nc_dev_init(void)
+{
+	return register_netdevice_notifier(&nc_dev_notifier);
+}
+
+void nc_dev_exit(void)
+{
+	unregister_netdevice_notifier(&nc_dev_notifier);
+}

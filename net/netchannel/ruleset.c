@@ -1,0 +1,221 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The per-netns ruleset: the control-plane rule list and the classifier
+ * built from it.  Every edit builds a complete new classifier first and
+ * only then publishes it, so a packet sees the old rules or the new ones,
+ * never a mix, and an edit that fails leaves everything as it was.
+ *
+ * All functions here run with nc_net::lock held.
+ */
+#include <linux/slab.h>
+
+#include "nc.h"
+
+struct nc_rule *nc_rule_alloc(gfp_t gfp)
+{
+	struct nc_rule *rule;
+
+	rule = kzalloc(sizeof(*rule), gfp);
+	if (!rule)
+		return NULL;
+	INIT_LIST_HEAD(&rule->list);
+	rule->stats = netdev_alloc_pcpu_stats(struct nc_rule_stats);
+	if (!rule->stats) {
+		kfree(rule);
+		return NULL;
+	}
+	return rule;
+}
+
+/* Free a rule no reader can see (never published, or after a grace). */
+void nc_rule_free(struct nc_rule *rule)
+{
+	if (!rule)
+		return;
+	kfree(rule->chain);
+	free_percpu(rule->stats);
+	kfree(rule);
+}
+
+static void nc_rules_free(struct list_head *rules)
+{
+	struct nc_rule *rule, *tmp;
+
+	list_for_each_entry_safe(rule, tmp, rules, list) {
+		list_del(&rule->list);
+		nc_rule_free(rule);
+	}
+}
+
+void nc_rule_stats_read(const struct nc_rule *rule, u64 *packets, u64 *bytes)
+{
+	unsigned int start;
+	int cpu;
+
+	*packets = 0;
+	*bytes = 0;
+	for_each_possible_cpu(cpu) {
+		const struct nc_rule_stats *s = per_cpu_ptr(rule->stats, cpu);
+		u64 p, b;
+
+		do {
+			start = u64_stats_fetch_begin(&s->syncp);
+			p = u64_stats_read(&s->packets);
+			b = u64_stats_read(&s->bytes);
+		} while (u64_stats_fetch_retry(&s->syncp, start));
+		*packets += p;
+		*bytes += b;
+	}
+}
+
+static u32 nc_next_handle(struct nc_net *nn)
+{
+	u32 h = nn->next_handle++;
+
+	if (!nn->next_handle)
+		nn->next_handle = 1;
+	return h;
+}
+
+/* Insert keeping (prio, handle) order; a new handle is the largest. */
+static void nc_rule_insert(struct list_head *rules, struct nc_rule *rule)
+{
+	struct nc_rule *pos;
+
+	list_for_each_entry_reverse(pos, rules, list) {
+		if (nc_rule_rank(pos) < nc_rule_rank(rule)) {
+			list_add(&rule->list, &pos->list);
+			return;
+		}
+	}
+	list_add(&rule->list, rules);
+}
+
+/*
+ * Build a classifier for @rules and publish it.  On success the previous
+ * classifier is gone and no reader sees it any more, so the caller may
+ * free rules that only it referenced.
+ */
+static int nc_ruleset_commit(struct nc_net *nn, struct list_head *rules,
+			     struct netlink_ext_ack *extack)
+{
+	struct nc_cls *cls, *old;
+
+	cls = nc_cls_build(rules, GFP_KERNEL);
+	if (IS_ERR(cls)) {
+		if (PTR_ERR(cls) == -E2BIG)
+			NL_SET_ERR_MSG(extack,
+				       "port ranges expand to too many classifier entries");
+		else
+			NL_SET_ERR_MSG(extack, "out of memory building the classifier");
+		return PTR_ERR(cls);
+	}
+	old = rcu_replace_pointer(nn->cls, cls, lockdep_is_held(&nn->lock));
+	nc_net_changed(nn);
+	synchronize_rcu();
+	nc_cls_free(old);
+	return 0;
+}
+
+int nc_ruleset_add(struct nc_net *nn, struct nc_rule *rule,
+		   struct netlink_ext_ack *extack)
+{
+	int err;
+
+	lockdep_assert_held(&nn->lock);
+	if (nn->nrules >= NETCHANNEL_MAX_RULES) {
+		NL_SET_ERR_MSG(extack, "ruleset is full");
+		return -ENOSPC;
+	}
+	rule->handle = nc_next_handle(nn);
+	nc_rule_insert(&nn->rules, rule);
+	err = nc_ruleset_commit(nn, &nn->rules, extack);
+	if (err) {
+		list_del_init(&rule->list);
+		return err;
+	}
+	nn->nrules++;
+	return 0;
+}
+
+int nc_ruleset_del(struct nc_net *nn, u32 handle,
+		   struct netlink_ext_ack *extack)
+{
+	struct nc_rule *rule;
+	struct list_head *prev;
+	int err;
+
+	lockdep_assert_held(&nn->lock);
+	list_for_each_entry(rule, &nn->rules, list)
+		if (rule->handle == handle)
+			goto found;
+	NL_SET_ERR_MSG(extack, "no rule with this handle");
+	return -ENOENT;
+
+found:
+	prev = rule->list.prev;
+	list_del(&rule->list);
+	err = nc_ruleset_commit(nn, &nn->rules, extack);
+	if (err) {
+		list_add(&rule->list, prev);
+		return err;
+	}
+	nn->nrules--;
+	nc_rule_free(rule);
+	return 0;
+}
+
+/**
+ * nc_ruleset_replace - atomically replace the whole ruleset
+ * @nn: the netns
+ * @rules: new rules, validated, without handles; emptied on success
+ * @extack: for the reason of a failure
+ *
+ * On failure the old ruleset stays in place and @rules is left to the
+ * caller to free.
+ */
+int nc_ruleset_replace(struct nc_net *nn, struct list_head *rules,
+		       struct netlink_ext_ack *extack)
+{
+	struct nc_rule *rule, *tmp;
+	LIST_HEAD(sorted);
+	LIST_HEAD(old);
+	unsigned int n = 0;
+	int err;
+
+	lockdep_assert_held(&nn->lock);
+	list_for_each_entry(rule, rules, list)
+		n++;
+	if (n > NETCHANNEL_MAX_RULES) {
+		NL_SET_ERR_MSG(extack, "too many rules");
+		return -ENOSPC;
+	}
+	/* handles in file order; the classifier orders by priority */
+	list_for_each_entry_safe(rule, tmp, rules, list) {
+		list_del(&rule->list);
+		rule->handle = nc_next_handle(nn);
+		nc_rule_insert(&sorted, rule);
+	}
+	err = nc_ruleset_commit(nn, &sorted, extack);
+	if (err) {
+		list_splice(&sorted, rules);
+		return err;
+	}
+	list_splice_init(&nn->rules, &old);
+	list_splice(&sorted, &nn->rules);
+	nn->nrules = n;
+	nc_rules_free(&old);
+	return 0;
+}
+
+/* Drop every rule and the classifier: netns exit and module unload. */
+void nc_ruleset_release(struct nc_net *nn)
+{
+	struct nc_cls *cls;
+
+	cls = rcu_replace_pointer(nn->cls, NULL, true);
+	synchronize_rcu();
+	nc_cls_free(cls);
+	nc_rules_free(&nn->rules);
+	nn->nrules = 0;
+}
