@@ -1,0 +1,84 @@
+#!/bin/bash
+# Guest init shared by both lanes; runs as PID 1 inside the VM.
+#   UML:  the kernel starts it directly (init=) on the read-only hostfs root.
+#   QEMU: the initramfs chroots into the overlay root and execs it.
+# Kernel command line words it reads: nc_lane=uml|qemu, nc_run=HOSTDIR.
+# HOSTDIR is the host's run directory of tests/{uml,qemu}/run.sh; it holds
+# `cmd` (what to run, written by run.sh) and is mounted writable at
+# /run/nc-out so tests can leave artifacts for the host ($NC_OUT).
+# The exit status goes out on the console as "@@NC-EXIT@@ <status>", then
+# the machine powers off.  Never exit: PID 1 exiting is a kernel panic.
+set -u
+export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
+export HOME=/tmp LANG=C.UTF-8 TERM=dumb
+
+halt() {
+	echo "@@NC-EXIT@@ $1" >/dev/console
+	sync
+	echo o >/proc/sysrq-trigger
+	sleep 5
+	busybox poweroff -f
+	sleep 100000
+}
+
+# (mountpoint(1) is fooled by the 9p/overlay root: ask /proc/mounts)
+mnt() { grep -q "^[^ ]* $3 " /proc/mounts || mount -t "$1" "$2" "$3" ${4:+-o "$4"}; }
+
+mount -t proc proc /proc
+mnt sysfs sysfs /sys
+mnt devtmpfs devtmpfs /dev
+mkdir -p /dev/pts /dev/shm
+mnt devpts devpts /dev/pts
+mnt tmpfs tmpfs /dev/shm
+for d in /tmp /run /var/tmp; do mnt tmpfs tmpfs $d mode=1777; done
+mnt debugfs debugfs /sys/kernel/debug 2>/dev/null
+mkdir -p /run/netns /run/nc-out /run/lock
+exec </dev/null >/dev/console 2>&1
+
+lane= run=
+for w in $(cat /proc/cmdline); do
+	case $w in
+	nc_lane=*) lane=${w#nc_lane=} ;;
+	nc_run=*) run=${w#nc_run=} ;;
+	esac
+done
+case $lane in
+uml) mount -t hostfs none /run/nc-out -o "$run" ;;
+qemu) mount -t 9p -o trans=virtio,version=9p2000.L,msize=512000 ncout /run/nc-out ;;
+esac || { echo "guest-init: cannot mount the run directory"; halt 125; }
+
+ip link set lo up
+hostname nc-$lane
+sysctl -qw kernel.panic_on_oops=1 kernel.hung_task_timeout_secs=60 2>/dev/null
+
+# run.sh wrote: exported NC_* variables, NC_TOP, NC_SCRIPT, `set -- ARGS`
+. /run/nc-out/cmd || halt 125
+export NC_LANE=$lane NC_OUT=/run/nc-out NC_TOP
+cd "$NC_TOP" || halt 125
+
+# QEMU: the project's modules are loaded once here (UML has them built in).
+rc=0
+if [ "$lane" = qemu ] && [ "${NC_LOAD_MODULES:-1}" = 1 ]; then
+	. "$NC_TOP/tests/lib/modules.sh"
+	nc_load_modules || rc=$?
+fi
+
+if [ "$rc" = 0 ]; then
+	echo "guest-init: running $NC_SCRIPT $*"
+	if [ -f "$NC_SCRIPT" ] && [ ! -x "$NC_SCRIPT" ]; then
+		bash "$NC_SCRIPT" "$@"
+	else
+		"$NC_SCRIPT" "$@"
+	fi
+	rc=$?
+	echo "guest-init: $NC_SCRIPT exited with $rc"
+fi
+
+# Leak check at the end of the run (test UML kernel has kmemleak; the scan
+# prints "kmemleak: N new suspected memory leaks" which run.sh catches).
+if [ -w /sys/kernel/debug/kmemleak ] && [ "${NC_KMEMLEAK:-1}" = 1 ]; then
+	echo scan >/sys/kernel/debug/kmemleak
+	cat /sys/kernel/debug/kmemleak
+fi
+dmesg >"$NC_OUT/dmesg.txt" 2>/dev/null
+halt $rc

@@ -1,0 +1,149 @@
+#!/bin/bash
+# tests/uml/build.sh test|bench
+#
+# Build User-Mode Linux 6.12 (Debian linux-source-6.12) with netchannel built
+# in.  Everything lives in $NC_CACHE (default /var/cache/netchannel):
+#   linux-6.12-src/   the unpacked source tree, shared, unpacked once
+#   uml-test/linux    test kernel: KUnit + lockdep/RCU/list debugging
+#   uml-bench/linux   bench kernel: same networking options, no debugging
+# The project is copied into the source tree with rsync (mtimes kept) and
+# wired into net/Kconfig and net/Makefile, so a second run with nothing
+# changed only runs make's dependency check.
+#
+# NC_UML_NO_NETCHANNEL=1 builds without CONFIG_NETCHANNEL (to test the lane
+# itself while the kernel sources are incomplete).
+set -eu
+
+flavour=${1:-}
+case $flavour in
+test|bench) ;;
+*) echo "usage: $0 test|bench" >&2; exit 2 ;;
+esac
+
+top=$(cd "$(dirname "$0")/../.." && pwd)
+cache=${NC_CACHE:-/var/cache/netchannel}
+tarball=${NC_LINUX_SOURCE:-/usr/src/linux-source-6.12.tar.xz}
+src=$cache/linux-6.12-src
+obj=$cache/uml-$flavour
+mkdir -p "$cache" "$obj"
+
+# Options both kernels need (value y unless written NAME=VALUE).
+opts_common="
+	NET_NS VETH IPV6 NETFILTER NETFILTER_ADVANCED
+	NF_CONNTRACK NF_NAT NF_TABLES NF_TABLES_INET NF_TABLES_IPV4 NF_TABLES_IPV6
+	NF_TABLES_NETDEV NFT_NAT NFT_MASQ NFT_CT NFT_FLOW_OFFLOAD NF_FLOW_TABLE
+	NF_FLOW_TABLE_INET NFT_LIMIT NFT_QUOTA NFT_NUMGEN NFT_REJECT NFT_LOG
+	NF_CONNTRACK_MARK NF_CT_NETLINK
+	NET_PKTGEN NET_SCHED NET_SCH_INGRESS NET_CLS NET_CLS_ACT NET_CLS_MATCHALL
+	NET_ACT_NAT NET_ACT_GACT NET_ACT_MIRRED
+	IP_ADVANCED_ROUTER IP_MULTIPLE_TABLES DUMMY TUN PACKET UNIX INET_DIAG
+	HOSTFS TMPFS DEVTMPFS PROC_FS SYSFS DEBUG_FS BINFMT_ELF BINFMT_SCRIPT
+	MAGIC_SYSRQ KALLSYMS
+"
+# The test kernel also runs KUnit at boot and checks locking.  KASAN is left
+# out: on UML it only works statically linked and then init crashes.
+opts_test="
+	KUNIT KUNIT_DEBUGFS
+	PROVE_LOCKING PROVE_RCU DEBUG_ATOMIC_SLEEP DEBUG_LIST
+	DEBUG_KMEMLEAK DEBUG_KMEMLEAK_AUTO_SCAN=n
+"
+# The bench kernel must not carry the expensive debugging.
+opts_bench="
+	KUNIT=n PROVE_LOCKING=n DEBUG_LOCK_ALLOC=n DEBUG_KMEMLEAK=n
+	DEBUG_ATOMIC_SLEEP=n DEBUG_LIST=n
+"
+if [ "${NC_UML_NO_NETCHANNEL:-0}" = 1 ]; then
+	opts_nc="NETCHANNEL=n"
+elif [ "$flavour" = test ]; then
+	opts_nc="NETCHANNEL NETCHANNEL_KUNIT_TEST"
+else
+	opts_nc="NETCHANNEL NETCHANNEL_KUNIT_TEST=n"
+fi
+# Optional parts the tree may grow (net/netchannel/nat/): enable each
+# NETCHANNEL_* bool/tristate its Kconfig files declare, KUnit only in test.
+for sym in $(cat "$top"/net/netchannel/Kconfig "$top"/net/netchannel/*/Kconfig 2>/dev/null |
+		sed -n 's/^config \(NETCHANNEL_[A-Z0-9_]*\)$/\1/p'); do
+	[ "${NC_UML_NO_NETCHANNEL:-0}" = 1 ] && break
+	case $sym in
+	NETCHANNEL_KUNIT_TEST) ;;	# handled above
+	*KUNIT*) [ "$flavour" = test ] && opts_nc="$opts_nc $sym" || opts_nc="$opts_nc $sym=n" ;;
+	*) opts_nc="$opts_nc $sym" ;;
+	esac
+done
+eval "opts=\"\$opts_common \$opts_$flavour \$opts_nc\""
+
+# --- 1. the source tree, unpacked once (under a lock: test and bench
+#        builds may start together) ---
+exec 9>"$cache/.src.lock"
+flock 9
+if [ ! -e "$src/.nc-unpacked" ]; then
+	[ -r "$tarball" ] || { echo "uml: $tarball missing (make deps)" >&2; exit 1; }
+	echo "  UNPACK  $tarball -> $src"
+	rm -rf "$src" "$src.tmp"
+	mkdir -p "$src.tmp"
+	tar -xJf "$tarball" -C "$src.tmp" --strip-components=1
+	mv "$src.tmp" "$src"
+	touch "$src/.nc-unpacked"
+fi
+
+# --- 2. wire the project in (idempotent) ---
+rsync -a --delete --exclude='*.o' --exclude='*.ko' --exclude='.*.cmd' \
+	--exclude='*.mod' --exclude='*.mod.c' --exclude='modules.order' \
+	"$top/net/netchannel/" "$src/net/netchannel/"
+rsync -a "$top/include/uapi/linux/netchannel.h" "$src/include/uapi/linux/"
+# The project's top-level Kconfig sources "net/netchannel/Kconfig" (paths
+# are relative to the source tree), so it can live anywhere; net/ it is.
+rsync -a "$top/Kconfig" "$src/net/Kconfig.netchannel"
+if ! grep -q '^source "net/Kconfig.netchannel"' "$src/net/Kconfig"; then
+	# inside menu "Networking options", next to the other datapaths
+	sed -i '/^source "net\/openvswitch\/Kconfig"/a source "net/Kconfig.netchannel"' \
+		"$src/net/Kconfig"
+	grep -q '^source "net/Kconfig.netchannel"' "$src/net/Kconfig"
+fi
+if ! grep -q 'CONFIG_NETCHANNEL' "$src/net/Makefile"; then
+	echo 'obj-$(CONFIG_NETCHANNEL)		+= netchannel/' >>"$src/net/Makefile"
+fi
+flock -u 9
+
+# --- 3. configuration: regenerated only when its inputs change ---
+exec 8>"$obj/.build.lock"
+flock 8
+mk() { make -s -C "$src" O="$obj" ARCH=um "$@"; }
+stamp=$( { echo "$opts"; cat "$0" "$top/Kconfig";
+	cat "$top"/net/netchannel/Kconfig "$top"/net/netchannel/*/Kconfig 2>/dev/null; } |
+	sha1sum | cut -d' ' -f1)
+if [ ! -e "$obj/.config" ] || [ "$(cat "$obj/.nc-config-stamp" 2>/dev/null)" != "$stamp" ]; then
+	echo "  CONFIG  uml-$flavour"
+	rm -f "$obj/.nc-config-stamp"
+	mk defconfig >/dev/null
+	args=
+	for o in $opts; do
+		case $o in
+		*=n) args="$args -d ${o%=n}" ;;
+		*=*) args="$args --set-val ${o%%=*} ${o#*=}" ;;
+		*) args="$args -e $o" ;;
+		esac
+	done
+	"$src/scripts/config" --file "$obj/.config" $args
+	mk olddefconfig >/dev/null
+	# Kconfig silently drops options whose dependencies are not met:
+	# check that every requested value made it.
+	bad=
+	for o in $opts; do
+		case $o in
+		*=n) grep -q "^CONFIG_${o%=n}=" "$obj/.config" && bad="$bad $o" ;;
+		*=*) grep -qx "CONFIG_$o" "$obj/.config" || bad="$bad $o" ;;
+		*) grep -qx "CONFIG_$o=y" "$obj/.config" || bad="$bad $o" ;;
+		esac
+	done
+	if [ -n "$bad" ]; then
+		echo "uml: options not set as requested in $obj/.config:$bad" >&2
+		exit 1
+	fi
+	echo "$stamp" >"$obj/.nc-config-stamp"
+fi
+
+# --- 4. build ---
+echo "  BUILD   uml-$flavour"
+mk -j"$(nproc)" linux
+echo "uml: $obj/linux"
