@@ -24,7 +24,7 @@
 #include "nc.h"
 
 /* Bound on pairs after port-range expansion, to bound build memory. */
-#define NC_CLS_MAX_ENTRIES	(1U << 18)
+#define NC_CLS_MAX_ENTRIES	BIT(18)
 
 struct nc_cls_entry {
 	struct nc_cls_entry *next;	/* bucket chain */

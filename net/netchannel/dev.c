@@ -13,30 +13,11 @@
 
 #include "nc.h"
 
-#define nc_dev_inc(ncd, field)						\
-	do {								\
-		struct nc_dev_stats *__s = this_cpu_ptr((ncd)->stats);	\
-									\
-		u64_stats_update_begin(&__s->syncp);			\
-		u64_stats_inc(&__s->field);				\
-		u64_stats_update_end(&__s->syncp);			\
-	} while (0)
-
-static void nc_rule_count(const struct nc_rule *rule, unsigned int len)
-{
-	struct nc_rule_stats *s = this_cpu_ptr(rule->stats);
-
-	u64_stats_update_begin(&s->syncp);
-	u64_stats_inc(&s->packets);
-	u64_stats_add(&s->bytes, len);
-	u64_stats_update_end(&s->syncp);
-}
-
 static rx_handler_result_t nc_rx_drop(struct nc_dev *ncd, struct sk_buff *skb,
 				      enum netchannel_reason reason)
 {
-	nc_count_reason(ncd->nn, reason);
-	nc_dev_inc(ncd, dropped);
+	nc_counters_inc(ncd->nn->stats, reason);
+	nc_counters_inc(ncd->stats, NC_DEV_DROPPED);
 	kfree_skb(skb);
 	return RX_HANDLER_CONSUMED;
 }
@@ -56,12 +37,12 @@ static rx_handler_result_t nc_rx_handler(struct sk_buff **pskb)
 	/* taps may hold a reference; we may pull and rewrite */
 	skb = skb_share_check(skb, GFP_ATOMIC);
 	if (unlikely(!skb)) {
-		nc_count_reason(ncd->nn, NETCHANNEL_REASON_NOMEM);
-		nc_dev_inc(ncd, dropped);
+		nc_counters_inc(ncd->nn->stats, NETCHANNEL_REASON_NOMEM);
+		nc_counters_inc(ncd->stats, NC_DEV_DROPPED);
 		return RX_HANDLER_CONSUMED;
 	}
 	*pskb = skb;
-	nc_dev_inc(ncd, seen);
+	nc_counters_inc(ncd->stats, NC_DEV_SEEN);
 
 	memset(&pkt, 0, sizeof(pkt));
 	pkt.key.iif = skb->dev->ifindex;
@@ -69,7 +50,7 @@ static rx_handler_result_t nc_rx_handler(struct sk_buff **pskb)
 	err = nc_parse(skb, &pkt);
 	if (unlikely(err)) {
 		if (err == -EINVAL)
-			nc_count_reason(ncd->nn, pkt.reason);
+			nc_counters_inc(ncd->nn->stats, pkt.reason);
 		goto pass;
 	}
 
@@ -77,8 +58,9 @@ static rx_handler_result_t nc_rx_handler(struct sk_buff **pskb)
 	rule = cls ? nc_cls_lookup(cls, &pkt.key) : NULL;
 	if (!rule)
 		goto pass;
-	nc_dev_inc(ncd, matched);
-	nc_rule_count(rule, len);
+	nc_counters_inc(ncd->stats, NC_DEV_MATCHED);
+	nc_counters_inc(rule->stats, NC_RULE_PACKETS);
+	nc_counters_add(rule->stats, NC_RULE_BYTES, len);
 
 	switch (nc_chain_run(rule->chain, skb, &pkt)) {
 	case NC_HOOK_DROP:
@@ -89,7 +71,7 @@ static rx_handler_result_t nc_rx_handler(struct sk_buff **pskb)
 		break;
 	}
 pass:
-	nc_dev_inc(ncd, passed);
+	nc_counters_inc(ncd->stats, NC_DEV_PASSED);
 	return RX_HANDLER_PASS;
 }
 
@@ -98,30 +80,6 @@ static struct nc_dev *nc_dev_of(const struct net_device *dev)
 	if (rtnl_dereference(dev->rx_handler) != nc_rx_handler)
 		return NULL;
 	return rtnl_dereference(dev->rx_handler_data);
-}
-
-void nc_dev_counts_read(const struct nc_dev *ncd, struct nc_dev_counts *c)
-{
-	unsigned int start;
-	int cpu;
-
-	memset(c, 0, sizeof(*c));
-	for_each_possible_cpu(cpu) {
-		const struct nc_dev_stats *s = per_cpu_ptr(ncd->stats, cpu);
-		struct nc_dev_counts v;
-
-		do {
-			start = u64_stats_fetch_begin(&s->syncp);
-			v.seen = u64_stats_read(&s->seen);
-			v.matched = u64_stats_read(&s->matched);
-			v.passed = u64_stats_read(&s->passed);
-			v.dropped = u64_stats_read(&s->dropped);
-		} while (u64_stats_fetch_retry(&s->syncp, start));
-		c->seen += v.seen;
-		c->matched += v.matched;
-		c->passed += v.passed;
-		c->dropped += v.dropped;
-	}
 }
 
 /**
@@ -157,7 +115,7 @@ int nc_dev_attach(struct nc_net *nn, struct net_device *dev,
 	ncd = kzalloc(sizeof(*ncd), GFP_KERNEL);
 	if (!ncd)
 		return -ENOMEM;
-	ncd->stats = netdev_alloc_pcpu_stats(struct nc_dev_stats);
+	ncd->stats = nc_counters_alloc(NC_DEV_NSTATS);
 	if (!ncd->stats) {
 		err = -ENOMEM;
 		goto err_free;

@@ -5,6 +5,7 @@
  * matching packets without netfilter or conntrack.
  */
 #include <linux/module.h>
+#include <net/genetlink.h>
 
 #include "nc.h"
 

@@ -24,8 +24,6 @@
 #include <linux/u64_stats_sync.h>
 #include <linux/netchannel.h>
 
-#include "compat.h"
-
 /* An address of either family; IPv4 uses the first word, the rest is 0. */
 union nc_addr {
 	__be32 ip;
@@ -188,11 +186,28 @@ struct nc_match {
 	u16 dport_min, dport_max;
 };
 
-struct nc_rule_stats {
-	u64_stats_t packets;
-	u64_stats_t bytes;
+/*
+ * Per-CPU counter arrays: written only by the owning CPU in softirq, summed
+ * over all CPUs on read.
+ */
+struct nc_counters {
 	struct u64_stats_sync syncp;
+	u64_stats_t v[];
 };
+
+struct nc_counters __percpu *nc_counters_alloc(unsigned int n);
+void nc_counters_add(struct nc_counters __percpu *c, unsigned int i, u64 val);
+void nc_counters_read(struct nc_counters __percpu *c, unsigned int n,
+		      u64 *out);
+
+static inline void nc_counters_inc(struct nc_counters __percpu *c,
+				   unsigned int i)
+{
+	nc_counters_add(c, i, 1);
+}
+
+/* nc_rule::stats */
+enum { NC_RULE_PACKETS, NC_RULE_BYTES, NC_RULE_NSTATS };
 
 /*
  * A rule.  Immutable once in a ruleset except for its per-CPU counters, so
@@ -206,7 +221,7 @@ struct nc_rule {
 	u32 verdict;			/* enum netchannel_verdict */
 	struct nc_match match;
 	struct nc_chain *chain;
-	struct nc_rule_stats __percpu *stats;
+	struct nc_counters __percpu *stats;	/* NC_RULE_* */
 	struct rcu_head rcu;
 };
 
@@ -226,14 +241,8 @@ unsigned int nc_cls_shapes(const struct nc_cls *cls);
 
 struct nc_rule *nc_rule_alloc(gfp_t gfp);
 void nc_rule_free(struct nc_rule *rule);
-void nc_rule_stats_read(const struct nc_rule *rule, u64 *packets, u64 *bytes);
 
 /* ---- per-netns state ---- */
-
-struct nc_net_stats {
-	u64_stats_t reason[__NETCHANNEL_REASON_MAX];
-	struct u64_stats_sync syncp;
-};
 
 struct nc_net {
 	struct net *net;
@@ -245,13 +254,11 @@ struct nc_net {
 	u32 generation;			/* lock; never 0 */
 	struct list_head devs;		/* RTNL and lock to change */
 	u32 ndevs;
-	struct nc_net_stats __percpu *stats;
+	struct nc_counters __percpu *stats;	/* by enum netchannel_reason */
 };
 
 struct nc_net *nc_net(const struct net *net);
 void nc_net_changed(struct nc_net *nn);
-void nc_count_reason(struct nc_net *nn, enum netchannel_reason reason);
-void nc_net_reasons_read(struct nc_net *nn, u64 *out);
 extern const char * const nc_reason_names[__NETCHANNEL_REASON_MAX];
 
 int nc_netns_init(void);
@@ -268,23 +275,20 @@ void nc_ruleset_release(struct nc_net *nn);
 
 /* ---- devices ---- */
 
-struct nc_dev_stats {
-	u64_stats_t seen;
-	u64_stats_t matched;
-	u64_stats_t passed;
-	u64_stats_t dropped;
-	struct u64_stats_sync syncp;
+/* nc_dev::stats */
+enum {
+	NC_DEV_SEEN,
+	NC_DEV_MATCHED,
+	NC_DEV_PASSED,
+	NC_DEV_DROPPED,
+	NC_DEV_NSTATS,
 };
 
 struct nc_dev {
 	struct list_head list;		/* nc_net::devs */
 	struct net_device *dev;
 	struct nc_net *nn;
-	struct nc_dev_stats __percpu *stats;
-};
-
-struct nc_dev_counts {
-	u64 seen, matched, passed, dropped;
+	struct nc_counters __percpu *stats;	/* NC_DEV_* */
 };
 
 int nc_dev_attach(struct nc_net *nn, struct net_device *dev,
@@ -292,7 +296,6 @@ int nc_dev_attach(struct nc_net *nn, struct net_device *dev,
 int nc_dev_detach(struct nc_net *nn, struct net_device *dev,
 		  struct netlink_ext_ack *extack);
 void nc_dev_detach_all(struct nc_net *nn);
-void nc_dev_counts_read(const struct nc_dev *ncd, struct nc_dev_counts *c);
 int nc_dev_init(void);
 void nc_dev_exit(void);
 

@@ -298,20 +298,20 @@ static int nc_put_match(struct sk_buff *skb, const struct nc_match *m)
 
 static int nc_put_rule(struct sk_buff *skb, const struct nc_rule *rule)
 {
+	u64 c[NC_RULE_NSTATS];
 	struct nlattr *nest;
-	u64 packets, bytes;
 
 	nest = nla_nest_start(skb, NETCHANNEL_A_RULE);
 	if (!nest)
 		return -EMSGSIZE;
-	nc_rule_stats_read(rule, &packets, &bytes);
+	nc_counters_read(rule->stats, NC_RULE_NSTATS, c);
 	if (nla_put_u32(skb, NETCHANNEL_A_RULE_HANDLE, rule->handle) ||
 	    nla_put_u32(skb, NETCHANNEL_A_RULE_PRIO, rule->prio) ||
 	    nc_put_match(skb, &rule->match) ||
 	    nla_put_u32(skb, NETCHANNEL_A_RULE_VERDICT, rule->verdict) ||
-	    nla_put_u64_64bit(skb, NETCHANNEL_A_RULE_PACKETS, packets,
-			      NETCHANNEL_A_RULE_PAD) ||
-	    nla_put_u64_64bit(skb, NETCHANNEL_A_RULE_BYTES, bytes,
+	    nla_put_u64_64bit(skb, NETCHANNEL_A_RULE_PACKETS,
+			      c[NC_RULE_PACKETS], NETCHANNEL_A_RULE_PAD) ||
+	    nla_put_u64_64bit(skb, NETCHANNEL_A_RULE_BYTES, c[NC_RULE_BYTES],
 			      NETCHANNEL_A_RULE_PAD)) {
 		nla_nest_cancel(skb, nest);
 		return -EMSGSIZE;
@@ -363,26 +363,31 @@ static int nc_nl_dev_detach_doit(struct sk_buff *skb, struct genl_info *info)
 	return nc_nl_dev_doit(skb, info, false);
 }
 
+/* NETCHANNEL_A_DEV_STATS_* in NC_DEV_* order */
+static const int nc_dev_stats_attr[NC_DEV_NSTATS] = {
+	[NC_DEV_SEEN]		= NETCHANNEL_A_DEV_STATS_SEEN,
+	[NC_DEV_MATCHED]	= NETCHANNEL_A_DEV_STATS_MATCHED,
+	[NC_DEV_PASSED]		= NETCHANNEL_A_DEV_STATS_PASSED,
+	[NC_DEV_DROPPED]	= NETCHANNEL_A_DEV_STATS_DROPPED,
+};
+
 static int nc_put_dev(struct sk_buff *skb, const struct nc_dev *ncd)
 {
-	struct nc_dev_counts c;
+	u64 c[NC_DEV_NSTATS];
 	struct nlattr *nest;
+	int i;
 
-	nc_dev_counts_read(ncd, &c);
+	nc_counters_read(ncd->stats, NC_DEV_NSTATS, c);
 	if (nla_put_u32(skb, NETCHANNEL_A_IFINDEX, ncd->dev->ifindex) ||
 	    nla_put_string(skb, NETCHANNEL_A_IFNAME, ncd->dev->name))
 		return -EMSGSIZE;
 	nest = nla_nest_start(skb, NETCHANNEL_A_DEV_STATS);
-	if (!nest ||
-	    nla_put_u64_64bit(skb, NETCHANNEL_A_DEV_STATS_SEEN, c.seen,
-			      NETCHANNEL_A_DEV_STATS_PAD) ||
-	    nla_put_u64_64bit(skb, NETCHANNEL_A_DEV_STATS_MATCHED, c.matched,
-			      NETCHANNEL_A_DEV_STATS_PAD) ||
-	    nla_put_u64_64bit(skb, NETCHANNEL_A_DEV_STATS_PASSED, c.passed,
-			      NETCHANNEL_A_DEV_STATS_PAD) ||
-	    nla_put_u64_64bit(skb, NETCHANNEL_A_DEV_STATS_DROPPED, c.dropped,
-			      NETCHANNEL_A_DEV_STATS_PAD))
+	if (!nest)
 		return -EMSGSIZE;
+	for (i = 0; i < NC_DEV_NSTATS; i++)
+		if (nla_put_u64_64bit(skb, nc_dev_stats_attr[i], c[i],
+				      NETCHANNEL_A_DEV_STATS_PAD))
+			return -EMSGSIZE;
 	nla_nest_end(skb, nest);
 	return 0;
 }
@@ -618,7 +623,7 @@ static int nc_put_reasons(struct sk_buff *msg, struct nc_net *nn)
 	struct nlattr *nest, *entry;
 	int r;
 
-	nc_net_reasons_read(nn, counts);
+	nc_counters_read(nn->stats, __NETCHANNEL_REASON_MAX, counts);
 	nest = nla_nest_start(msg, NETCHANNEL_A_STATS_REASON);
 	if (!nest)
 		return -EMSGSIZE;

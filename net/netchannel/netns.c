@@ -35,40 +35,11 @@ void nc_net_changed(struct nc_net *nn)
 		nn->generation = 1;
 }
 
-void nc_count_reason(struct nc_net *nn, enum netchannel_reason reason)
-{
-	struct nc_net_stats *s = this_cpu_ptr(nn->stats);
-
-	u64_stats_update_begin(&s->syncp);
-	u64_stats_inc(&s->reason[reason]);
-	u64_stats_update_end(&s->syncp);
-}
-
-void nc_net_reasons_read(struct nc_net *nn, u64 *out)
-{
-	unsigned int start, r;
-	int cpu;
-
-	memset(out, 0, sizeof(u64) * __NETCHANNEL_REASON_MAX);
-	for_each_possible_cpu(cpu) {
-		const struct nc_net_stats *s = per_cpu_ptr(nn->stats, cpu);
-		u64 v[__NETCHANNEL_REASON_MAX];
-
-		do {
-			start = u64_stats_fetch_begin(&s->syncp);
-			for (r = 0; r < __NETCHANNEL_REASON_MAX; r++)
-				v[r] = u64_stats_read(&s->reason[r]);
-		} while (u64_stats_fetch_retry(&s->syncp, start));
-		for (r = 0; r < __NETCHANNEL_REASON_MAX; r++)
-			out[r] += v[r];
-	}
-}
-
 static int __net_init nc_net_init(struct net *net)
 {
 	struct nc_net *nn = nc_net(net);
 
-	nn->stats = netdev_alloc_pcpu_stats(struct nc_net_stats);
+	nn->stats = nc_counters_alloc(__NETCHANNEL_REASON_MAX);
 	if (!nn->stats)
 		return -ENOMEM;
 	nn->net = net;

@@ -19,7 +19,7 @@ struct nc_rule *nc_rule_alloc(gfp_t gfp)
 	if (!rule)
 		return NULL;
 	INIT_LIST_HEAD(&rule->list);
-	rule->stats = netdev_alloc_pcpu_stats(struct nc_rule_stats);
+	rule->stats = nc_counters_alloc(NC_RULE_NSTATS);
 	if (!rule->stats) {
 		kfree(rule);
 		return NULL;
@@ -44,27 +44,6 @@ static void nc_rules_free(struct list_head *rules)
 	list_for_each_entry_safe(rule, tmp, rules, list) {
 		list_del(&rule->list);
 		nc_rule_free(rule);
-	}
-}
-
-void nc_rule_stats_read(const struct nc_rule *rule, u64 *packets, u64 *bytes)
-{
-	unsigned int start;
-	int cpu;
-
-	*packets = 0;
-	*bytes = 0;
-	for_each_possible_cpu(cpu) {
-		const struct nc_rule_stats *s = per_cpu_ptr(rule->stats, cpu);
-		u64 p, b;
-
-		do {
-			start = u64_stats_fetch_begin(&s->syncp);
-			p = u64_stats_read(&s->packets);
-			b = u64_stats_read(&s->bytes);
-		} while (u64_stats_fetch_retry(&s->syncp, start));
-		*packets += p;
-		*bytes += b;
 	}
 }
 

@@ -90,6 +90,7 @@ enum netchannel_reason {
 
 	__NETCHANNEL_REASON_MAX,
 };
+
 #define NETCHANNEL_REASON_MAX (__NETCHANNEL_REASON_MAX - 1)
 
 /* Per-netns statistics: one u64 attribute per reason. */
