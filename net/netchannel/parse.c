@@ -103,6 +103,23 @@ static int nc_parse_ipv4(struct sk_buff *skb, struct nc_pkt *pkt)
 	return nc_parse_l4(skb, pkt);
 }
 
+/*
+ * ipv6_skip_exthdr() stops at the fragment header of a later fragment;
+ * report the upper-layer protocol it names, as IPv4 does for fragments.
+ */
+static int nc_parse_ipv6_later_frag(struct sk_buff *skb, struct nc_pkt *pkt)
+{
+	const struct frag_hdr *fh;
+
+	if (pkt->thoff + sizeof(*fh) > pkt->l3len ||
+	    !pskb_may_pull(skb, pkt->thoff + sizeof(*fh)))
+		return nc_bad(pkt, NETCHANNEL_REASON_TRUNCATED);
+	fh = (const struct frag_hdr *)(skb->data + pkt->thoff);
+	pkt->key.proto = fh->nexthdr;
+	pkt->thoff += sizeof(*fh);
+	return 0;
+}
+
 static int nc_parse_ipv6(struct sk_buff *skb, struct nc_pkt *pkt)
 {
 	const struct ipv6hdr *ip6h;
@@ -137,7 +154,7 @@ static int nc_parse_ipv6(struct sk_buff *skb, struct nc_pkt *pkt)
 	if (frag_off) {
 		pkt->key.flags |= NC_KEY_F_FRAG;
 		if (frag_off & htons(IP6_OFFSET))
-			return 0;
+			return nc_parse_ipv6_later_frag(skb, pkt);
 	}
 	return nc_parse_l4(skb, pkt);
 }

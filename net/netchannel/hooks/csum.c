@@ -9,7 +9,12 @@
  *  - an IPv4 UDP checksum of 0 means "no checksum" and stays 0, and an
  *    updated UDP checksum that comes out 0 is sent as 0xffff;
  *  - fragments after the first carry no transport header: only the IP
- *    header is updated (consumers that change ports reassemble first).
+ *    header is updated (consumers that change ports reassemble first);
+ *  - on the receive path a CHECKSUM_COMPLETE skb->csum covers everything
+ *    from the network header, so it moves by exactly the bytes changed
+ *    here: edited fields and both checksum fields.  The generic helpers
+ *    assume it covers the transport header only, so it is recomputed from
+ *    the byte changes instead of trusted to them.
  */
 #include <linux/icmp.h>
 #include <linux/ip.h>
@@ -74,6 +79,22 @@ static __sum16 *nc_l4_check(struct sk_buff *skb, const struct nc_pkt *pkt)
 	return (__sum16 *)(skb->data + off);
 }
 
+/* One's complement sum @sum after @len bytes changed from @from to @to. */
+static __wsum nc_csum_moved(__wsum sum, const void *from, const void *to,
+			    int len)
+{
+	return csum_add(csum_sub(sum, csum_partial(from, len, 0)),
+			csum_partial(to, len, 0));
+}
+
+static int nc_edit_size(const struct nc_pkt *pkt, const struct nc_edit *e)
+{
+	if (nc_is_port(e->field))
+		return sizeof(__be16);
+	return pkt->key.family == AF_INET ? sizeof(__be32) :
+	       sizeof(struct in6_addr);
+}
+
 /**
  * nc_csum_apply - bring all checksums in line with the logged edits
  * @skb: the edited packet
@@ -85,21 +106,33 @@ static __sum16 *nc_l4_check(struct sk_buff *skb, const struct nc_pkt *pkt)
 bool nc_csum_apply(struct sk_buff *skb, struct nc_pkt *pkt)
 {
 	bool v4 = pkt->key.family == AF_INET;
+	__sum16 *check, old_check = 0, old_ipcheck = 0;
 	bool udp0 = false, ok = true;
-	__sum16 *check;
+	struct iphdr *iph = NULL;
+	__wsum complete = 0;
 	unsigned int i;
 
 	if (!pkt->nedits)
 		return true;
-	if (v4) {
-		struct iphdr *iph = (struct iphdr *)(skb->data + pkt->nhoff);
-
-		for (i = 0; i < pkt->nedits; i++)
-			if (!nc_is_port(pkt->edits[i].field))
-				csum_replace4(&iph->check, pkt->edits[i].from.ip,
-					      pkt->edits[i].to.ip);
-	}
 	check = nc_l4_check(skb, pkt);
+	if (!check && nc_l4_csum_offset(pkt) >= 0)
+		ok = false;
+	/* skb_ensure_writable() above may have moved the header */
+	if (v4)
+		iph = (struct iphdr *)(skb->data + pkt->nhoff);
+	if (skb->ip_summed == CHECKSUM_COMPLETE) {
+		complete = skb->csum;
+		old_check = check ? *check : 0;
+		old_ipcheck = iph ? iph->check : 0;
+		for (i = 0; i < pkt->nedits; i++)
+			complete = nc_csum_moved(complete, &pkt->edits[i].from,
+						 &pkt->edits[i].to,
+						 nc_edit_size(pkt, &pkt->edits[i]));
+	}
+	for (i = 0; iph && i < pkt->nedits; i++)
+		if (!nc_is_port(pkt->edits[i].field))
+			csum_replace4(&iph->check, pkt->edits[i].from.ip,
+				      pkt->edits[i].to.ip);
 	if (check && pkt->key.proto == IPPROTO_UDP)
 		udp0 = v4 && !*check && skb->ip_summed != CHECKSUM_PARTIAL;
 	if (check && !udp0) {
@@ -108,8 +141,15 @@ bool nc_csum_apply(struct sk_buff *skb, struct nc_pkt *pkt)
 		if (pkt->key.proto == IPPROTO_UDP && !*check)
 			*check = CSUM_MANGLED_0;
 	}
-	if (!check && nc_l4_csum_offset(pkt) >= 0)
-		ok = false;
+	if (skb->ip_summed == CHECKSUM_COMPLETE) {
+		if (check)
+			complete = nc_csum_moved(complete, &old_check, check,
+						 sizeof(*check));
+		if (iph)
+			complete = nc_csum_moved(complete, &old_ipcheck,
+						 &iph->check, sizeof(iph->check));
+		skb->csum = complete;
+	}
 	pkt->nedits = 0;
 	return ok;
 }

@@ -154,9 +154,10 @@ static struct sk_buff *nc_t_packet(struct kunit *test, struct rnd_state *rnd,
 }
 
 /* Apply 1..4 random edits through the rewrite and checksum hooks. */
-static void nc_t_edit(struct kunit *test, struct rnd_state *rnd,
-		      struct sk_buff *skb, struct nc_pkt *pkt)
+static unsigned int nc_t_edit(struct kunit *test, struct rnd_state *rnd,
+			      struct sk_buff *skb, struct nc_pkt *pkt)
 {
+	unsigned int edited = 0;
 	unsigned int fields = 1 + prandom_u32_state(rnd) % 15;
 	union nc_addr to;
 	int f;
@@ -172,21 +173,23 @@ static void nc_t_edit(struct kunit *test, struct rnd_state *rnd,
 			continue;
 		prandom_bytes_state(rnd, &to, sizeof(to));
 		KUNIT_ASSERT_TRUE(test, nc_rewrite_field(skb, pkt, f, &to));
+		edited |= BIT(f);
 	}
 	KUNIT_ASSERT_TRUE(test, nc_csum_apply(skb, pkt));
+	return edited;
 }
 
 static void nc_t_run_case(struct kunit *test, const struct nc_t_case *c,
 			  struct rnd_state *rnd)
 {
-	unsigned int hl, len;
+	unsigned int hl, len, edited;
 	struct sk_buff *skb;
 	struct nc_pkt pkt;
 	__sum16 *check;
 	u8 *l3;
 
 	skb = nc_t_packet(test, rnd, c, &hl, &len);
-	nc_t_edit(test, rnd, skb, &pkt);
+	edited = nc_t_edit(test, rnd, skb, &pkt);
 	l3 = skb->data;
 	check = nc_t_check(l3 + hl, c->proto);
 
@@ -207,8 +210,10 @@ static void nc_t_run_case(struct kunit *test, const struct nc_t_case *c,
 			KUNIT_EXPECT_NE(test, *check, 0);
 	}
 	if (c->summed == CHECKSUM_COMPLETE)
-		KUNIT_EXPECT_EQ(test, csum_fold(skb->csum),
-				csum_fold(skb_checksum(skb, 0, skb->len, 0)));
+		KUNIT_EXPECT_EQ_MSG(test, csum_fold(skb->csum),
+				    csum_fold(skb_checksum(skb, 0, skb->len, 0)),
+				    "family %u proto %u edits %x", c->family,
+				    c->proto, edited);
 	kfree_skb(skb);
 }
 
