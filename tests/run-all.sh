@@ -19,7 +19,8 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 . "$top/tests/lib/host.sh"
 lanes=${NC_LANES:-uml qemu}
 logs=$top/build/test-logs
-rm -rf "$logs"
+# clear only what this driver writes (others may be running run.sh by hand)
+rm -rf "$logs/uml" "$logs"/uml-kunit.* "$logs"/qemu-*
 mkdir -p "$logs"
 export NC_QUIET=1
 t0=$(date +%s)

@@ -76,7 +76,11 @@ fi
 
 # Leak check at the end of the run (test UML kernel has kmemleak; the scan
 # prints "kmemleak: N new suspected memory leaks" which run.sh catches).
+# kmemleak ignores objects younger than 5 s: wait, so that what the script
+# allocated last (and netns teardown, which is asynchronous) is covered.
 if [ -w /sys/kernel/debug/kmemleak ] && [ "${NC_KMEMLEAK:-1}" = 1 ]; then
+	ip -all netns delete 2>/dev/null
+	sleep 5
 	echo scan >/sys/kernel/debug/kmemleak
 	cat /sys/kernel/debug/kmemleak
 fi

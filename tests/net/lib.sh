@@ -10,7 +10,9 @@
 #   - a script that dies early (set -e) or exits non-zero without a FAIL
 #     line counts as one failure, and so does a kernel splat in the boot.
 #   - everything a script creates lives in namespaces made by `ns_add`,
-#     removed on exit, so scripts can share one QEMU boot.
+#     removed on exit, so scripts can share one QEMU boot;
+#   - every tests/net/*.sh except this file is a scenario (helpers in other
+#     languages are fine: only *.sh files are run).
 #
 # A scenario looks like:
 #   . "$(dirname "$0")/lib.sh"
@@ -47,8 +49,8 @@ nsx() { local n=$1; shift; ip netns exec "$NC_NS_PFX$n" "$@"; }
 # nsbg NAME CMD...: run CMD in NAME in the background, killed at exit
 nsbg() { local n=$1; shift; ip netns exec "$NC_NS_PFX$n" "$@" & nc_pids="$nc_pids $!"; }
 
-# veth NS1 DEV1 [ADDR1] NS2 DEV2 [ADDR2]: a veth pair between two namespaces,
-# up, with optional addresses (CIDR, v4 or v6; "-" for none).
+# veth NS1 DEV1 ADDR1 NS2 DEV2 [ADDR2]: a veth pair between two namespaces,
+# both ends up, with addresses (CIDR, v4 or v6; "-" for none).
 veth() {
 	local n1=$1 d1=$2 a1=$3 n2=$4 d2=$5 a2=${6:--}
 	ip link add "nctmp$$" type veth peer name "nctmq$$"
