@@ -62,7 +62,7 @@ fi
 # Optional parts the tree may grow (net/netchannel/nat/): enable each
 # NETCHANNEL_* bool/tristate its Kconfig files declare, KUnit only in test.
 for sym in $(cat "$top"/net/netchannel/Kconfig "$top"/net/netchannel/*/Kconfig 2>/dev/null |
-		sed -n 's/^config \(NETCHANNEL_[A-Z0-9_]*\)$/\1/p'); do
+		awk '/^(menu)?config / { s = $2 } s ~ /^NETCHANNEL_/ && /^\t(bool|tristate)/ { print s; s = "" }'); do
 	[ "${NC_UML_NO_NETCHANNEL:-0}" = 1 ] && break
 	case $sym in
 	NETCHANNEL_KUNIT_TEST) ;;	# handled above
