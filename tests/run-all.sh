@@ -9,7 +9,7 @@
 #   qemu: per Debian kernel of scripts/kernels.sh, one QEMU boot running all
 #         scenarios (tests/lib/run-scenarios.sh).
 # Scenario output is counted by the contract in tests/net/lib.sh: each
-# "PASS: x" / "FAIL: x" line is one test; a script that exits non-zero
+# "PASS: x" / "FAIL: x" line is one test ("SKIP: x" lines are only shown); a script that exits non-zero
 # without a FAIL line is one failure; a kernel splat in a boot is one
 # failure.  Expects the kernels and modules built (make check does that).
 # NC_SCENARIOS="a b" limits the scenarios (names without .sh).
@@ -31,7 +31,7 @@ else
 	scenarios=$(ls "$top"/tests/net/*.sh | grep -v '/lib\.sh$')
 fi
 
-passed=0 failed=0 failures=
+passed=0 failed=0 skipped=0 failures=
 res() {	# res PASSED FAILED LABEL [NOTE]: add up one result line
 	passed=$((passed + $1)); failed=$((failed + $2))
 	[ "$2" = 0 ] || failures="$failures
@@ -42,16 +42,18 @@ res() {	# res PASSED FAILED LABEL [NOTE]: add up one result line
 
 # count_scenario LABEL DIR NAME: results of one scenario from DIR/NAME.{log,rc}
 count_scenario() {
-	local label=$1 log=$2/$3.log rc p f
+	local label=$1 log=$2/$3.log rc p f k note=
 	rc=$(cat "$2/$3.rc" 2>/dev/null || echo none)
 	p=$(grep -ac '^PASS: ' "$log" 2>/dev/null) || p=0
 	f=$(grep -ac '^FAIL: ' "$log" 2>/dev/null) || f=0
+	k=$(grep -ac '^SKIP: ' "$log" 2>/dev/null) || k=0
+	[ "$k" = 0 ] || { note="$k skipped"; skipped=$((skipped + k)); }
 	if [ "$rc" = none ]; then
 		res "$p" $((f + 1)) "$label" "did not finish"
 	elif [ "$rc" != 0 ] && [ "$f" = 0 ]; then
 		res "$p" 1 "$label" "exit $rc without FAIL line"
 	else
-		res "$p" "$f" "$label"
+		res "$p" "$f" "$label" "$note"
 	fi
 }
 
@@ -171,6 +173,6 @@ done
 
 echo
 [ -z "$failures" ] || echo "Failed:$failures"
-echo "Logs in $logs; total $(($(date +%s) - t0))s"
+echo "Logs in $logs; total $(($(date +%s) - t0))s; $skipped checks skipped"
 echo "$passed passed, $failed failed"
 [ "$failed" = 0 ]

@@ -6,6 +6,8 @@
 # The contract with tests/run-all.sh:
 #   - every check prints exactly one line "PASS: name" or "FAIL: name"
 #     (use `check`/`check_eq`; names are short and unique within the script);
+#     a check that cannot run in this lane prints "SKIP: name (why)" (`skip`),
+#     which counts neither way;
 #   - the script exits non-zero if any check failed (`nc_done` does that);
 #   - a script that dies early (set -e) or exits non-zero without a FAIL
 #     line counts as one failure, and so does a kernel splat in the boot.
@@ -132,6 +134,7 @@ nft_counter() {
 
 pass() { echo "PASS: $1"; nc_passed=$((nc_passed + 1)); }
 fail() { echo "FAIL: $1"; nc_failed=$((nc_failed + 1)); }
+skip() { echo "SKIP: $1"; }
 # check NAME CMD...: PASS if CMD succeeds; on failure also show its output
 check() {
 	local name=$1 out; shift
