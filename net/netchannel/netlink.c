@@ -402,7 +402,6 @@ static void *nc_dump_start_msg(struct sk_buff *skb, struct netlink_callback *cb,
 {
 	void *hdr;
 
-	cb->seq = nn->generation;
 	hdr = genlmsg_put(skb, NETLINK_CB(cb->skb).portid, cb->nlh->nlmsg_seq,
 			  &nc_genl_family, NLM_F_MULTI, cmd);
 	if (hdr)
@@ -420,6 +419,8 @@ static int nc_nl_dev_get_dumpit(struct sk_buff *skb,
 	void *hdr;
 
 	mutex_lock(&nn->lock);
+	/* also stamps the part that only closes the dump (NLMSG_DONE) */
+	cb->seq = nn->generation;
 	list_for_each_entry(ncd, &nn->devs, list) {
 		if (idx++ < start)
 			continue;
@@ -528,6 +529,8 @@ static int nc_nl_rule_get_dumpit(struct sk_buff *skb,
 	void *hdr;
 
 	mutex_lock(&nn->lock);
+	/* also stamps the part that only closes the dump (NLMSG_DONE) */
+	cb->seq = nn->generation;
 	list_for_each_entry(rule, &nn->rules, list) {
 		if (idx++ < start)
 			continue;
