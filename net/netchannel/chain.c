@@ -26,6 +26,7 @@ int nc_hook_type_register(const struct nc_hook_type *type)
 	mutex_unlock(&nc_hook_types_lock);
 	return err;
 }
+EXPORT_SYMBOL_GPL(nc_hook_type_register);
 
 void nc_hook_type_unregister(const struct nc_hook_type *type)
 {
@@ -36,6 +37,7 @@ void nc_hook_type_unregister(const struct nc_hook_type *type)
 	/* chains keep pointers to types: their owners free chains first */
 	synchronize_rcu();
 }
+EXPORT_SYMBOL_GPL(nc_hook_type_unregister);
 
 /* The registered type of @kind, for building chains (control plane). */
 const struct nc_hook_type *nc_hook_type_get(enum nc_hook_kind kind)
@@ -60,6 +62,7 @@ struct nc_chain *nc_chain_alloc(unsigned int len, gfp_t gfp)
 		chain->len = len;
 	return chain;
 }
+EXPORT_SYMBOL_GPL(nc_chain_alloc);
 
 /**
  * nc_chain_run - run the hooks of a chain on a packet, in order

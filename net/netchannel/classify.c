@@ -41,6 +41,7 @@ struct nc_shape {
 
 struct nc_cls {
 	u32 seed;
+	bool needs_oif;			/* some rule matches on oif */
 	unsigned int nshapes;
 	struct nc_shape *shapes;
 	struct nc_cls_entry *entries;
@@ -124,6 +125,10 @@ static void nc_rule_base(const struct nc_match *m, struct nc_key *mask,
 	if (m->present & NC_M_IIF) {
 		mask->iif = ~0U;
 		key->iif = m->iif;
+	}
+	if (m->present & NC_M_OIF) {
+		mask->oif = ~0U;
+		key->oif = m->oif;
 	}
 	if (m->present & NC_M_PROTO) {
 		mask->proto = 0xff;
@@ -301,7 +306,8 @@ static void nc_cls_fill(struct nc_cls *cls, const struct nc_pair *pairs,
 }
 
 static struct nc_pair *nc_pairs_build(struct list_head *rules,
-				      unsigned int *npairs, gfp_t gfp)
+				      unsigned int *npairs, bool *needs_oif,
+				      gfp_t gfp)
 {
 	struct nc_pair *pairs, *p;
 	struct nc_rule *rule;
@@ -309,6 +315,8 @@ static struct nc_pair *nc_pairs_build(struct list_head *rules,
 
 	list_for_each_entry(rule, rules, list) {
 		n += nc_rule_npairs(&rule->match);
+		if (rule->match.present & NC_M_OIF)
+			*needs_oif = true;
 		if (n > NC_CLS_MAX_ENTRIES)
 			return ERR_PTR(-E2BIG);
 	}
@@ -335,9 +343,10 @@ struct nc_cls *nc_cls_build(struct list_head *rules, gfp_t gfp)
 {
 	unsigned int npairs, nentries, nbuckets;
 	struct nc_pair *pairs;
+	bool needs_oif = false;
 	struct nc_cls *cls;
 
-	pairs = nc_pairs_build(rules, &npairs, gfp);
+	pairs = nc_pairs_build(rules, &npairs, &needs_oif, gfp);
 	if (IS_ERR(pairs))
 		return ERR_CAST(pairs);
 
@@ -345,6 +354,7 @@ struct nc_cls *nc_cls_build(struct list_head *rules, gfp_t gfp)
 	if (!cls)
 		goto err_pairs;
 	cls->seed = get_random_u32();
+	cls->needs_oif = needs_oif;
 	nc_pairs_count(pairs, npairs, &cls->nshapes, &nentries);
 	cls->shapes = kvcalloc(max(cls->nshapes, 1U), sizeof(*cls->shapes), gfp);
 	cls->entries = kvmalloc_array(max(nentries, 1U),
@@ -380,6 +390,12 @@ void nc_cls_free(struct nc_cls *cls)
 unsigned int nc_cls_shapes(const struct nc_cls *cls)
 {
 	return cls ? cls->nshapes : 0;
+}
+
+/* Must the receive path find the egress device before a lookup? */
+bool nc_cls_needs_oif(const struct nc_cls *cls)
+{
+	return cls->needs_oif;
 }
 
 /**
@@ -455,6 +471,8 @@ bool nc_match_key(const struct nc_match *m, const struct nc_key *key)
 	if ((m->present & NC_M_FAMILY) && key->family != m->family)
 		return false;
 	if ((m->present & NC_M_IIF) && key->iif != m->iif)
+		return false;
+	if ((m->present & NC_M_OIF) && key->oif != m->oif)
 		return false;
 	if ((m->present & NC_M_PROTO) && key->proto != m->proto)
 		return false;

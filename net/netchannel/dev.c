@@ -54,8 +54,26 @@ static rx_handler_result_t nc_rx_handler(struct sk_buff **pskb)
 		goto pass;
 	}
 
+	/* flows a consumer already knows skip the rule table */
+	switch (nc_consumers_rx(ncd, skb, &pkt)) {
+	case NC_HOOK_CONTINUE:
+		break;
+	case NC_HOOK_DROP:
+		return nc_rx_drop(ncd, skb, pkt.reason);
+	case NC_HOOK_STOLEN:
+		nc_counters_inc(ncd->stats, NC_DEV_MATCHED);
+		return RX_HANDLER_CONSUMED;
+	default:
+		nc_counters_inc(ncd->stats, NC_DEV_MATCHED);
+		goto pass;
+	}
+
 	cls = rcu_dereference(ncd->nn->cls);
-	rule = cls ? nc_cls_lookup(cls, &pkt.key) : NULL;
+	if (!cls)
+		goto pass;
+	if (nc_cls_needs_oif(cls))
+		pkt.key.oif = nc_route_oif(skb, &pkt);
+	rule = nc_cls_lookup(cls, &pkt.key);
 	if (!rule)
 		goto pass;
 	nc_counters_inc(ncd->stats, NC_DEV_MATCHED);

@@ -22,7 +22,11 @@
 #include <linux/rcupdate.h>
 #include <linux/skbuff.h>
 #include <linux/u64_stats_sync.h>
+#include <net/netlink.h>
 #include <linux/netchannel.h>
+
+struct nc_dev;
+struct nc_consumer;
 
 /* An address of either family; IPv4 uses the first word, the rest is 0. */
 union nc_addr {
@@ -46,6 +50,7 @@ struct nc_key {
 	__be16 sport;
 	__be16 dport;
 	u32 iif;
+	u32 oif;		/* route's egress device; only if a rule asks */
 	u8 family;
 	u8 proto;
 	u8 flags;
@@ -135,6 +140,7 @@ struct nc_hook {
 	union {
 		u32 verdict;			/* filter */
 		struct nc_rewrite rewrite;	/* rewrite */
+		const void *priv;		/* a consumer's hook */
 	};
 };
 
@@ -172,10 +178,12 @@ bool nc_csum_apply(struct sk_buff *skb, struct nc_pkt *pkt);
 #define NC_M_DADDR	BIT(4)
 #define NC_M_SPORT	BIT(5)
 #define NC_M_DPORT	BIT(6)
+#define NC_M_OIF	BIT(7)
 
 struct nc_match {
 	u32 present;
 	u32 iif;
+	u32 oif;
 	u8 family;
 	u8 proto;
 	u8 saddr_len;
@@ -221,6 +229,8 @@ struct nc_rule {
 	u32 verdict;			/* enum netchannel_verdict */
 	struct nc_match match;
 	struct nc_chain *chain;
+	const struct nc_consumer *consumer;	/* for consumer verdicts */
+	void *priv;				/* the consumer's */
 	struct nc_counters __percpu *stats;	/* NC_RULE_* */
 	struct rcu_head rcu;
 };
@@ -238,14 +248,18 @@ void nc_cls_free(struct nc_cls *cls);
 struct nc_rule *nc_cls_lookup(const struct nc_cls *cls,
 			      const struct nc_key *key);
 unsigned int nc_cls_shapes(const struct nc_cls *cls);
+bool nc_cls_needs_oif(const struct nc_cls *cls);
+u32 nc_route_oif(struct sk_buff *skb, const struct nc_pkt *pkt);
 
 struct nc_rule *nc_rule_alloc(gfp_t gfp);
 void nc_rule_free(struct nc_rule *rule);
+void nc_rules_free(struct list_head *rules);
 
 /* ---- per-netns state ---- */
 
 struct nc_net {
 	struct net *net;
+	struct list_head all;		/* every nc_net, for consumer exit */
 	struct mutex lock;		/* serializes control-plane writers */
 	struct nc_cls __rcu *cls;
 	struct list_head rules;		/* in (prio, handle) order; lock */
@@ -271,6 +285,7 @@ int nc_ruleset_del(struct nc_net *nn, u32 handle,
 		   struct netlink_ext_ack *extack);
 int nc_ruleset_replace(struct nc_net *nn, struct list_head *rules,
 		       struct netlink_ext_ack *extack);
+void nc_ruleset_purge(struct nc_net *nn, const struct nc_consumer *c);
 void nc_ruleset_release(struct nc_net *nn);
 
 /* ---- devices ---- */
@@ -298,6 +313,49 @@ int nc_dev_detach(struct nc_net *nn, struct net_device *dev,
 void nc_dev_detach_all(struct nc_net *nn);
 int nc_dev_init(void);
 void nc_dev_exit(void);
+
+/* ---- consumers ---- */
+
+/**
+ * struct nc_consumer - a module that adds verdicts and per-flow state
+ * @name: for messages
+ * @verdict_min: first rule verdict it implements (>= NETCHANNEL_VERDICT_CONSUMER)
+ * @verdict_max: last one
+ * @rx: data path, under RCU, before the rule table: handles packets of
+ *	flows it already knows.  Returns NC_HOOK_CONTINUE for any other
+ *	packet; it may re-parse @pkt (e.g. after reassembly).
+ * @rule_init: control path, RTNL held: check a rule with one of its
+ *	verdicts and build rule->chain and rule->priv from the rule's
+ *	attributes (NETCHANNEL_A_RULE_* table @tb)
+ * @rule_fill: put the consumer's attributes of @rule into a dump
+ * @rule_destroy: free rule->priv; no reader can see the rule any more
+ * @list: in the registry
+ *
+ * Unregistering removes every rule that uses the consumer's verdicts from
+ * every netns first, so a consumer module can always be unloaded.
+ */
+struct nc_consumer {
+	const char *name;
+	u32 verdict_min;
+	u32 verdict_max;
+	enum nc_hook_ret (*rx)(struct nc_dev *ncd, struct sk_buff *skb,
+			       struct nc_pkt *pkt);
+	int (*rule_init)(struct net *net, struct nc_rule *rule,
+			 struct nlattr **tb, struct netlink_ext_ack *extack);
+	int (*rule_fill)(struct sk_buff *msg, const struct nc_rule *rule);
+	void (*rule_destroy)(struct nc_rule *rule);
+	struct list_head list;
+};
+
+int nc_consumer_register(struct nc_consumer *c);
+void nc_consumer_unregister(struct nc_consumer *c);
+void nc_consumers_lock_edit(void);
+void nc_consumers_unlock_edit(void);
+const struct nc_consumer *nc_consumer_find(u32 verdict);
+enum nc_hook_ret nc_consumers_rx(struct nc_dev *ncd, struct sk_buff *skb,
+				 struct nc_pkt *pkt);
+void nc_consumers_netns_add(struct nc_net *nn);
+void nc_consumers_netns_del(struct nc_net *nn);
 
 /* ---- generic netlink ---- */
 

@@ -31,6 +31,9 @@ static const struct nla_policy nc_rule_policy[NETCHANNEL_A_RULE_MAX + 1] = {
 	[NETCHANNEL_A_RULE_DPORT_MIN]	= { .type = NLA_U16 },
 	[NETCHANNEL_A_RULE_DPORT_MAX]	= { .type = NLA_U16 },
 	[NETCHANNEL_A_RULE_VERDICT]	= { .type = NLA_U32 },
+	[NETCHANNEL_A_RULE_OIF]		= NLA_POLICY_MIN(NLA_U32, 1),
+	/* a consumer's arguments: it parses them with its own policy */
+	[NETCHANNEL_A_RULE_ACTION]	= { .type = NLA_NESTED },
 };
 
 static const struct nla_policy nc_dev_policy[NETCHANNEL_A_MAX + 1] = {
@@ -151,6 +154,15 @@ static int nc_parse_match(struct net *net, struct nlattr **tb,
 		}
 		m->present |= NC_M_IIF;
 	}
+	if (tb[NETCHANNEL_A_RULE_OIF]) {
+		m->oif = nla_get_u32(tb[NETCHANNEL_A_RULE_OIF]);
+		if (!__dev_get_by_index(net, m->oif)) {
+			NL_SET_ERR_MSG_ATTR(extack, tb[NETCHANNEL_A_RULE_OIF],
+					    "unknown output device");
+			return -ENODEV;
+		}
+		m->present |= NC_M_OIF;
+	}
 	if (tb[NETCHANNEL_A_RULE_PROTO]) {
 		m->proto = nla_get_u8(tb[NETCHANNEL_A_RULE_PROTO]);
 		m->present |= NC_M_PROTO;
@@ -193,9 +205,28 @@ static int nc_parse_match(struct net *net, struct nlattr **tb,
 	return 0;
 }
 
-static int nc_rule_chain(struct nc_rule *rule, struct nlattr *verdict,
-			 struct netlink_ext_ack *extack)
+/* A consumer's verdict: it checks the rule and builds the chain. */
+static int nc_rule_consumer(struct net *net, struct nc_rule *rule,
+			    struct nlattr **tb, struct netlink_ext_ack *extack)
 {
+	const struct nc_consumer *c = nc_consumer_find(rule->verdict);
+	int err;
+
+	if (!c) {
+		NL_SET_ERR_MSG_ATTR(extack, tb[NETCHANNEL_A_RULE_VERDICT],
+				    "no loaded module implements this verdict (netchannel_nat?)");
+		return -EOPNOTSUPP;
+	}
+	err = c->rule_init(net, rule, tb, extack);
+	if (!err)
+		rule->consumer = c;
+	return err;
+}
+
+static int nc_rule_chain(struct net *net, struct nc_rule *rule,
+			 struct nlattr **tb, struct netlink_ext_ack *extack)
+{
+	struct nlattr *verdict = tb[NETCHANNEL_A_RULE_VERDICT];
 	const struct nc_hook_type *filter;
 
 	if (!verdict) {
@@ -203,6 +234,13 @@ static int nc_rule_chain(struct nc_rule *rule, struct nlattr *verdict,
 		return -EINVAL;
 	}
 	rule->verdict = nla_get_u32(verdict);
+	if (rule->verdict >= NETCHANNEL_VERDICT_CONSUMER)
+		return nc_rule_consumer(net, rule, tb, extack);
+	if (tb[NETCHANNEL_A_RULE_ACTION]) {
+		NL_SET_ERR_MSG_ATTR(extack, tb[NETCHANNEL_A_RULE_ACTION],
+				    "accept and drop take no arguments");
+		return -EINVAL;
+	}
 	if (rule->verdict != NETCHANNEL_VERDICT_ACCEPT &&
 	    rule->verdict != NETCHANNEL_VERDICT_DROP) {
 		NL_SET_ERR_MSG_ATTR(extack, verdict, "unknown verdict");
@@ -219,7 +257,7 @@ static int nc_rule_chain(struct nc_rule *rule, struct nlattr *verdict,
 
 /*
  * A new rule from a NETCHANNEL_A_RULE nest.  Caller holds RTNL (device
- * lookups) and nothing else; nothing is published here.
+ * lookups) and nc_consumers_lock_edit(); nothing is published here.
  */
 static struct nc_rule *nc_rule_from_nest(struct net *net, struct nlattr *nest,
 					 struct netlink_ext_ack *extack)
@@ -244,7 +282,7 @@ static struct nc_rule *nc_rule_from_nest(struct net *net, struct nlattr *nest,
 		rule->prio = nla_get_u32(tb[NETCHANNEL_A_RULE_PRIO]);
 	err = nc_parse_match(net, tb, &rule->match, extack);
 	if (!err)
-		err = nc_rule_chain(rule, tb[NETCHANNEL_A_RULE_VERDICT], extack);
+		err = nc_rule_chain(net, rule, tb, extack);
 	if (err) {
 		nc_rule_free(rule);
 		return ERR_PTR(err);
@@ -271,6 +309,9 @@ static int nc_put_match(struct sk_buff *skb, const struct nc_match *m)
 		return -EMSGSIZE;
 	if ((m->present & NC_M_IIF) &&
 	    nla_put_u32(skb, NETCHANNEL_A_RULE_IIF, m->iif))
+		return -EMSGSIZE;
+	if ((m->present & NC_M_OIF) &&
+	    nla_put_u32(skb, NETCHANNEL_A_RULE_OIF, m->oif))
 		return -EMSGSIZE;
 	if ((m->present & NC_M_PROTO) &&
 	    nla_put_u8(skb, NETCHANNEL_A_RULE_PROTO, m->proto))
@@ -309,6 +350,7 @@ static int nc_put_rule(struct sk_buff *skb, const struct nc_rule *rule)
 	    nla_put_u32(skb, NETCHANNEL_A_RULE_PRIO, rule->prio) ||
 	    nc_put_match(skb, &rule->match) ||
 	    nla_put_u32(skb, NETCHANNEL_A_RULE_VERDICT, rule->verdict) ||
+	    (rule->consumer && rule->consumer->rule_fill(skb, rule)) ||
 	    nla_put_u64_64bit(skb, NETCHANNEL_A_RULE_PACKETS,
 			      c[NC_RULE_PACKETS], NETCHANNEL_A_RULE_PAD) ||
 	    nla_put_u64_64bit(skb, NETCHANNEL_A_RULE_BYTES, c[NC_RULE_BYTES],
@@ -459,20 +501,22 @@ static int nc_nl_rule_add_doit(struct sk_buff *skb, struct genl_info *info)
 	if (!msg)
 		return -ENOMEM;
 	rtnl_lock();
+	nc_consumers_lock_edit();
 	rule = nc_rule_from_nest(net, info->attrs[NETCHANNEL_A_RULE],
 				 info->extack);
 	rtnl_unlock();
 	if (IS_ERR(rule)) {
 		err = PTR_ERR(rule);
-		goto err_msg;
+		goto err_unlock;
 	}
 	mutex_lock(&nn->lock);
 	err = nc_ruleset_add(nn, rule, info->extack);
 	if (err) {
 		mutex_unlock(&nn->lock);
 		nc_rule_free(rule);
-		goto err_msg;
+		goto err_unlock;
 	}
+	nc_consumers_unlock_edit();
 	hdr = genlmsg_put_reply(msg, info, &nc_genl_family, 0,
 				NETCHANNEL_CMD_RULE_ADD);
 	nest = hdr ? nla_nest_start(msg, NETCHANNEL_A_RULE) : NULL;
@@ -483,7 +527,8 @@ static int nc_nl_rule_add_doit(struct sk_buff *skb, struct genl_info *info)
 	mutex_unlock(&nn->lock);
 	return genlmsg_reply(msg, info);
 
-err_msg:
+err_unlock:
+	nc_consumers_unlock_edit();
 	nlmsg_free(msg);
 	return err;
 }
@@ -562,16 +607,6 @@ static int nc_nl_replace(struct genl_info *info, struct list_head *rules)
 	return err;
 }
 
-static void nc_rules_put(struct list_head *rules)
-{
-	struct nc_rule *rule, *tmp;
-
-	list_for_each_entry_safe(rule, tmp, rules, list) {
-		list_del(&rule->list);
-		nc_rule_free(rule);
-	}
-}
-
 static int nc_nl_rule_flush_doit(struct sk_buff *skb, struct genl_info *info)
 {
 	LIST_HEAD(none);
@@ -592,6 +627,7 @@ static int nc_nl_ruleset_replace_doit(struct sk_buff *skb,
 	if (GENL_REQ_ATTR_CHECK(info, NETCHANNEL_A_RULESET))
 		return -EINVAL;
 	rtnl_lock();
+	nc_consumers_lock_edit();
 	nla_for_each_nested(nest, info->attrs[NETCHANNEL_A_RULESET], rem) {
 		if (nla_type(nest) != NETCHANNEL_A_RULE) {
 			NL_SET_ERR_MSG_ATTR(info->extack, nest,
@@ -614,7 +650,9 @@ static int nc_nl_ruleset_replace_doit(struct sk_buff *skb,
 	rtnl_unlock();
 	if (!err)
 		err = nc_nl_replace(info, &rules);
-	nc_rules_put(&rules);
+	/* rules of a failed replace: free them while their consumer stays */
+	nc_rules_free(&rules);
+	nc_consumers_unlock_edit();
 	return err;
 }
 

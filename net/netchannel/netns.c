@@ -48,6 +48,7 @@ static int __net_init nc_net_init(struct net *net)
 	INIT_LIST_HEAD(&nn->devs);
 	nn->next_handle = 1;
 	nn->generation = 1;
+	nc_consumers_netns_add(nn);
 	return 0;
 }
 
@@ -56,6 +57,7 @@ static void __net_exit nc_net_exit(struct net *net)
 	struct nc_net *nn = nc_net(net);
 
 	/* devices of a dying netns are gone already; on rmmod they are not */
+	nc_consumers_netns_del(nn);
 	nc_dev_detach_all(nn);
 	nc_ruleset_release(nn);
 	free_percpu(nn->stats);

@@ -181,3 +181,4 @@ int nc_parse(struct sk_buff *skb, struct nc_pkt *pkt)
 		return -EPFNOSUPPORT;
 	}
 }
+EXPORT_SYMBOL_GPL(nc_parse);

@@ -32,12 +32,14 @@ void nc_rule_free(struct nc_rule *rule)
 {
 	if (!rule)
 		return;
+	if (rule->consumer)
+		rule->consumer->rule_destroy(rule);
 	kfree(rule->chain);
 	free_percpu(rule->stats);
 	kfree(rule);
 }
 
-static void nc_rules_free(struct list_head *rules)
+void nc_rules_free(struct list_head *rules)
 {
 	struct nc_rule *rule, *tmp;
 
@@ -185,6 +187,38 @@ int nc_ruleset_replace(struct nc_net *nn, struct list_head *rules,
 	nn->nrules = n;
 	nc_rules_free(&old);
 	return 0;
+}
+
+/*
+ * Remove every rule of consumer @c (it is going away).  Should the rebuild
+ * fail for want of memory, the rules are still unhooked: an empty
+ * classifier is published instead, since @c's code must not run again.
+ */
+void nc_ruleset_purge(struct nc_net *nn, const struct nc_consumer *c)
+{
+	struct nc_rule *rule, *tmp;
+	struct nc_cls *old;
+	LIST_HEAD(gone);
+
+	lockdep_assert_held(&nn->lock);
+	list_for_each_entry_safe(rule, tmp, &nn->rules, list) {
+		if (rule->consumer == c) {
+			list_move_tail(&rule->list, &gone);
+			nn->nrules--;
+		}
+	}
+	if (list_empty(&gone))
+		return;
+	if (nc_ruleset_commit(nn, &nn->rules, NULL)) {
+		old = rcu_replace_pointer(nn->cls, NULL,
+					  lockdep_is_held(&nn->lock));
+		nc_net_changed(nn);
+		synchronize_rcu();
+		nc_cls_free(old);
+		list_splice_init(&nn->rules, &gone);
+		nn->nrules = 0;
+	}
+	nc_rules_free(&gone);
 }
 
 /* Drop every rule and the classifier: netns exit and module unload. */

@@ -22,6 +22,7 @@ struct nc_counters __percpu *nc_counters_alloc(unsigned int n)
 		u64_stats_init(&per_cpu_ptr(c, cpu)->syncp);
 	return c;
 }
+EXPORT_SYMBOL_GPL(nc_counters_alloc);
 
 /* Context: softirq (the receive path), or with bottom halves disabled. */
 void nc_counters_add(struct nc_counters __percpu *c, unsigned int i, u64 val)
@@ -32,6 +33,7 @@ void nc_counters_add(struct nc_counters __percpu *c, unsigned int i, u64 val)
 	u64_stats_add(&s->v[i], val);
 	u64_stats_update_end(&s->syncp);
 }
+EXPORT_SYMBOL_GPL(nc_counters_add);
 
 /* Sum of each of the @n counters over all CPUs, into @out. */
 void nc_counters_read(struct nc_counters __percpu *c, unsigned int n,
@@ -56,3 +58,4 @@ void nc_counters_read(struct nc_counters __percpu *c, unsigned int n,
 			out[i] += v[i];
 	}
 }
+EXPORT_SYMBOL_GPL(nc_counters_read);

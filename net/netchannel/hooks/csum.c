@@ -153,6 +153,7 @@ bool nc_csum_apply(struct sk_buff *skb, struct nc_pkt *pkt)
 	pkt->nedits = 0;
 	return ok;
 }
+EXPORT_SYMBOL_GPL(nc_csum_apply);
 
 static enum nc_hook_ret nc_csum_run(struct sk_buff *skb, struct nc_pkt *pkt,
 				    const struct nc_hook *hook)

@@ -91,6 +91,7 @@ bool nc_rewrite_field(struct sk_buff *skb, struct nc_pkt *pkt,
 	memcpy(nc_field_key(pkt, field), to, size);
 	return true;
 }
+EXPORT_SYMBOL_GPL(nc_rewrite_field);
 
 static const union nc_addr *nc_rewrite_value(const struct nc_rewrite *rw,
 					     enum nc_field field,
