@@ -25,8 +25,8 @@ build_one() {
 		--filter='P modules.order' --filter='P Module.symvers' \
 		"$top/net" "$top/include" "$out/src/"
 	echo "  MODULES $krel"
-	make -s -C "$kdir" M="$out/src/net/netchannel" W=1 CONFIG_NETCHANNEL=m modules
-	cp "$out"/src/net/netchannel/*.ko "$out/"
+	make -s -C "$kdir" M="$out/src/net/netchannel" W=1 CONFIG_NETCHANNEL=m CONFIG_NETCHANNEL_NAT=m modules
+	cp "$out"/src/net/netchannel/*.ko "$out"/src/net/netchannel/*/*.ko "$out/"
 }
 
 if [ $# -gt 0 ] && [ -n "$1" ]; then

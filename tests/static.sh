@@ -35,7 +35,7 @@ for k in "$KVER61" "$KVER612"; do
 	tmp=$(mktemp -d /tmp/nc-static.XXXXXX)
 	rsync -a net include "$tmp/"
 	out=$(make -s -C "$kdir" M="$tmp/net/netchannel" W=1 C=2 CHECK=sparse \
-		CONFIG_NETCHANNEL=m modules 2>&1)
+		CONFIG_NETCHANNEL=m CONFIG_NETCHANNEL_NAT=m modules 2>&1)
 	rc=$?
 	# 6.1's kbuild notes that it has no vmlinux for BTF: not a warning
 	out=$(echo "$out" | grep -v '^Skipping BTF generation' || true)

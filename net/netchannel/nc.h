@@ -66,6 +66,7 @@ enum nc_field {
 	NC_FIELD_DADDR,
 	NC_FIELD_SPORT,
 	NC_FIELD_DPORT,
+	NC_FIELD_ICMP_ID,	/* ICMP/ICMPv6 echo identifier */
 	__NC_FIELD_MAX,
 };
 
@@ -108,6 +109,7 @@ enum nc_hook_kind {
 	NC_HOOK_REWRITE,
 	NC_HOOK_CSUM,
 	__NC_HOOK_KIND_MAX,
+	NC_HOOK_CONSUMER = __NC_HOOK_KIND_MAX,	/* a consumer's own, unregistered */
 };
 
 struct nc_hook;

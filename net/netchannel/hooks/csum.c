@@ -43,9 +43,11 @@ static int nc_l4_csum_offset(const struct nc_pkt *pkt)
 	}
 }
 
+/* 16-bit transport fields: covered by the checksum, not the pseudo header */
 static bool nc_is_port(u8 field)
 {
-	return field == NC_FIELD_SPORT || field == NC_FIELD_DPORT;
+	return field == NC_FIELD_SPORT || field == NC_FIELD_DPORT ||
+	       field == NC_FIELD_ICMP_ID;
 }
 
 static void nc_l4_update(struct sk_buff *skb, const struct nc_pkt *pkt,

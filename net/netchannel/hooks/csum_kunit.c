@@ -158,7 +158,7 @@ static unsigned int nc_t_edit(struct kunit *test, struct rnd_state *rnd,
 			      struct sk_buff *skb, struct nc_pkt *pkt)
 {
 	unsigned int edited = 0;
-	unsigned int fields = 1 + prandom_u32_state(rnd) % 15;
+	unsigned int fields = 1 + prandom_u32_state(rnd) % 31;
 	union nc_addr to;
 	int f;
 
@@ -170,6 +170,9 @@ static unsigned int nc_t_edit(struct kunit *test, struct rnd_state *rnd,
 		if (!(fields & BIT(f)))
 			continue;
 		if (port && !(pkt->key.flags & NC_KEY_F_PORTS))
+			continue;
+		if (f == NC_FIELD_ICMP_ID && pkt->key.proto != IPPROTO_ICMP &&
+		    pkt->key.proto != IPPROTO_ICMPV6)
 			continue;
 		prandom_bytes_state(rnd, &to, sizeof(to));
 		KUNIT_ASSERT_TRUE(test, nc_rewrite_field(skb, pkt, f, &to));

@@ -27,6 +27,10 @@ static int nc_field_offset(const struct nc_pkt *pkt, enum nc_field field)
 		return pkt->key.flags & NC_KEY_F_PORTS ? pkt->thoff : -1;
 	case NC_FIELD_DPORT:
 		return pkt->key.flags & NC_KEY_F_PORTS ? pkt->thoff + 2 : -1;
+	case NC_FIELD_ICMP_ID:
+		return pkt->l4hdr && (pkt->key.proto == IPPROTO_ICMP ||
+				      pkt->key.proto == IPPROTO_ICMPV6) &&
+		       pkt->thoff + 8 <= pkt->l3len ? pkt->thoff + 4 : -1;
 	default:
 		return -1;
 	}
@@ -35,7 +39,8 @@ static int nc_field_offset(const struct nc_pkt *pkt, enum nc_field field)
 static unsigned int nc_field_size(const struct nc_pkt *pkt,
 				  enum nc_field field)
 {
-	if (field == NC_FIELD_SPORT || field == NC_FIELD_DPORT)
+	if (field == NC_FIELD_SPORT || field == NC_FIELD_DPORT ||
+	    field == NC_FIELD_ICMP_ID)
 		return sizeof(__be16);
 	return pkt->key.family == AF_INET ? sizeof(__be32) :
 	       sizeof(struct in6_addr);
@@ -51,8 +56,10 @@ static void *nc_field_key(struct nc_pkt *pkt, enum nc_field field)
 		return &pkt->key.dst;
 	case NC_FIELD_SPORT:
 		return &pkt->key.sport;
-	default:
+	case NC_FIELD_DPORT:
 		return &pkt->key.dport;
+	default:
+		return NULL;	/* not part of the key */
 	}
 }
 
@@ -88,7 +95,9 @@ bool nc_rewrite_field(struct sk_buff *skb, struct nc_pkt *pkt,
 	memcpy(&edit->from, p, size);
 	memcpy(&edit->to, to, size);
 	memcpy(p, to, size);
-	memcpy(nc_field_key(pkt, field), to, size);
+	p = nc_field_key(pkt, field);
+	if (p)
+		memcpy(p, to, size);
 	return true;
 }
 EXPORT_SYMBOL_GPL(nc_rewrite_field);
@@ -106,7 +115,7 @@ static const union nc_addr *nc_rewrite_value(const struct nc_rewrite *rw,
 		port->ip6[0] = 0;
 		memcpy(port, &rw->sport, sizeof(rw->sport));
 		return port;
-	default:
+	default:	/* the ICMP identifier travels in dport */
 		port->ip6[0] = 0;
 		memcpy(port, &rw->dport, sizeof(rw->dport));
 		return port;

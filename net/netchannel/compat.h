@@ -1,0 +1,15 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Kernel-version differences, all in one place.  The project builds against
+ * Debian 6.1 and 6.12 headers and in a 6.12 tree; everything else is
+ * written for both without #ifdef.  Prefer feature tests to version tests.
+ */
+#ifndef _NET_NETCHANNEL_COMPAT_H
+#define _NET_NETCHANNEL_COMPAT_H
+
+/* 6.5 moved the GSO helpers (skb_gso_validate_network_len) to net/gso.h */
+#if __has_include(<net/gso.h>)
+#include <net/gso.h>
+#endif
+
+#endif /* _NET_NETCHANNEL_COMPAT_H */

@@ -1,0 +1,312 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The flow table: both directions of every NAT session in one rhashtable,
+ * creation under the per-netns lock, expiry by timeouts and a periodic
+ * collector.  An expired flow is never used: lookups treat it as absent
+ * even before the collector has unlinked it.
+ */
+#include <linux/tcp.h>
+
+#include "nat.h"
+
+#define NC_NAT_GC_INTERVAL	HZ
+
+/* Own slab, so that `slabinfo` shows the per-mapping cost exactly. */
+static struct kmem_cache *nc_nat_flow_cache __read_mostly;
+
+static const struct rhashtable_params nc_nat_flow_params = {
+	.head_offset = offsetof(struct nc_nat_thash, node),
+	.key_offset = offsetof(struct nc_nat_thash, t),
+	.key_len = NC_NAT_KEY_LEN,
+	.automatic_shrinking = true,
+};
+
+static bool nc_nat_expired(const struct nc_nat_flow *f)
+{
+	return time_after_eq(jiffies, READ_ONCE(f->expires));
+}
+
+/* Context: RCU read side.  Never returns an expired or unlinked flow. */
+struct nc_nat_thash *nc_nat_lookup(struct nc_nat_net *nnn,
+				   const struct nc_nat_tuple *t)
+{
+	struct nc_nat_thash *th;
+
+	th = rhashtable_lookup(&nnn->flows, t, nc_nat_flow_params);
+	if (!th || nc_nat_expired(nc_nat_flow_of(th)))
+		return NULL;
+	return th;
+}
+
+static u32 nc_nat_timeout(const struct nc_nat_net *nnn,
+			  const struct nc_nat_flow *f)
+{
+	const struct nc_nat_timeouts *to = &nnn->timeouts;
+
+	switch (f->th[0].t.proto) {
+	case IPPROTO_TCP:
+		return READ_ONCE(f->state) == NETCHANNEL_NAT_STATE_ESTABLISHED ?
+		       READ_ONCE(to->tcp_est) : READ_ONCE(to->tcp_trans);
+	case IPPROTO_UDP:
+		return READ_ONCE(to->udp);
+	default:
+		return READ_ONCE(to->icmp);
+	}
+}
+
+/*
+ * TCP state from flags only, no window tracking: SYN and the closing
+ * states use the short (transitory) timeout, everything in between the
+ * established one.
+ */
+static void nc_nat_tcp_track(struct nc_nat_flow *f, enum nc_nat_dir dir,
+			     const struct tcphdr *th)
+{
+	u8 state = READ_ONCE(f->state), next = state;
+
+	if (th->rst)
+		next = NETCHANNEL_NAT_STATE_CLOSING;
+	else if (th->fin)
+		next = state == NETCHANNEL_NAT_STATE_FIN &&
+		       dir == NC_NAT_DIR_IN ? NETCHANNEL_NAT_STATE_CLOSING :
+		       state == NETCHANNEL_NAT_STATE_CLOSING ? state :
+		       NETCHANNEL_NAT_STATE_FIN;
+	else if (state == NETCHANNEL_NAT_STATE_SYN && dir == NC_NAT_DIR_IN &&
+		 th->ack)
+		next = NETCHANNEL_NAT_STATE_ESTABLISHED;
+	else if (state == NETCHANNEL_NAT_STATE_NONE)
+		next = th->syn ? NETCHANNEL_NAT_STATE_SYN :
+		       NETCHANNEL_NAT_STATE_ESTABLISHED;
+	if (next != state)
+		WRITE_ONCE(f->state, next);
+}
+
+/**
+ * nc_nat_touch - account a packet to its flow and push out its expiry
+ * @nnn: the netns
+ * @f: the flow
+ * @dir: direction the packet travels
+ * @skb: the packet (before translation)
+ * @pkt: its parse state
+ *
+ * Context: RCU read side, softirq.
+ */
+void nc_nat_touch(struct nc_nat_net *nnn, struct nc_nat_flow *f,
+		  enum nc_nat_dir dir, const struct sk_buff *skb,
+		  const struct nc_pkt *pkt)
+{
+	struct nc_nat_way *way = &f->way[dir];
+	unsigned long expires;
+
+	if (pkt->key.proto == IPPROTO_TCP && pkt->l4hdr)
+		nc_nat_tcp_track(f, dir, (const struct tcphdr *)
+				 (skb->data + pkt->thoff));
+	WRITE_ONCE(way->packets, way->packets + 1);
+	WRITE_ONCE(way->bytes, way->bytes + pkt->l3len);
+	expires = jiffies + nc_nat_timeout(nnn, f) * HZ;
+	/* one store per jiffy at most: the line is shared by both ways */
+	if (READ_ONCE(f->expires) != expires)
+		WRITE_ONCE(f->expires, expires);
+}
+
+u32 nc_nat_expires_in(const struct nc_nat_flow *f)
+{
+	long left = (long)(READ_ONCE(f->expires) - jiffies);
+
+	return left > 0 ? DIV_ROUND_UP(left, HZ) : 0;
+}
+
+static void nc_nat_flow_free_rcu(struct rcu_head *head)
+{
+	struct nc_nat_flow *f = container_of(head, struct nc_nat_flow, rcu);
+
+	nc_nat_way_release(&f->way[0]);
+	nc_nat_way_release(&f->way[1]);
+	kmem_cache_free(nc_nat_flow_cache, f);
+}
+
+/* Unlink and free a flow.  Context: nnn->lock held. */
+static void nc_nat_flow_remove(struct nc_nat_net *nnn, struct nc_nat_flow *f,
+			       bool expired)
+{
+	lockdep_assert_held(&nnn->lock);
+	if (f->dead)
+		return;
+	f->dead = true;
+	rhashtable_remove_fast(&nnn->flows, &f->th[0].node, nc_nat_flow_params);
+	rhashtable_remove_fast(&nnn->flows, &f->th[1].node, nc_nat_flow_params);
+	if (f->binding) {
+		hlist_del(&f->bnode);
+		nc_nat_binding_put(nnn, f->binding);
+	}
+	atomic_dec(&nnn->nflows);
+	if (expired)
+		nc_nat_count(nnn, NC_NAT_R_EXPIRED);
+	nc_nat_notify(nnn, f, NETCHANNEL_NAT_CMD_FLOW_DEL);
+	call_rcu(&f->rcu, nc_nat_flow_free_rcu);
+}
+
+/* An expired flow still in the table blocks a new one with its tuple. */
+static int nc_nat_insert_one(struct nc_nat_net *nnn, struct nc_nat_thash *th)
+{
+	struct nc_nat_thash *old;
+
+	old = rhashtable_lookup_get_insert_fast(&nnn->flows, &th->node,
+						nc_nat_flow_params);
+	if (IS_ERR(old))
+		return PTR_ERR(old);
+	if (!old)
+		return 0;
+	if (!nc_nat_expired(nc_nat_flow_of(old)))
+		return -EEXIST;
+	nc_nat_flow_remove(nnn, nc_nat_flow_of(old), true);
+	return rhashtable_insert_fast(&nnn->flows, &th->node,
+				      nc_nat_flow_params);
+}
+
+/**
+ * nc_nat_flow_create - make a flow from its two tuples
+ * @nnn: the netns
+ * @orig: the first packet's tuple (NC_NAT_DIR_OUT)
+ * @reply: the tuple replies will arrive with (NC_NAT_DIR_IN)
+ * @r: the creating rule's arguments
+ * @handle: the creating rule's handle
+ * @b: binding the flow uses, or NULL; the flow takes over this reference
+ * @why: set to the reason when returning NULL
+ *
+ * Context: nnn->lock held, BH disabled.  A flow with @orig already present
+ * (another CPU won the race) is returned instead of a new one.
+ */
+struct nc_nat_flow *nc_nat_flow_create(struct nc_nat_net *nnn,
+				       const struct nc_nat_tuple *orig,
+				       const struct nc_nat_tuple *reply,
+				       const struct nc_nat_rule *r, u32 handle,
+				       struct nc_nat_binding *b,
+				       enum nc_nat_reason *why)
+{
+	struct nc_nat_flow *f;
+
+	lockdep_assert_held(&nnn->lock);
+	if (atomic_read(&nnn->nflows) >= READ_ONCE(nnn->max_flows)) {
+		*why = NC_NAT_R_TABLE_FULL;
+		return NULL;
+	}
+	f = kmem_cache_zalloc(nc_nat_flow_cache, GFP_ATOMIC);
+	if (!f) {
+		*why = NC_NAT_R_NOMEM;
+		return NULL;
+	}
+	f->th[0].t = *orig;
+	f->th[0].t.dir = NC_NAT_DIR_OUT;
+	f->th[1].t = *reply;
+	f->th[1].t.dir = NC_NAT_DIR_IN;
+	f->rule = handle;
+	f->kind = r->verdict;
+	f->expires = jiffies + nc_nat_timeout(nnn, f) * HZ;
+	if (nc_nat_insert_one(nnn, &f->th[0]))
+		goto err_free;
+	if (nc_nat_insert_one(nnn, &f->th[1])) {
+		rhashtable_remove_fast(&nnn->flows, &f->th[0].node,
+				       nc_nat_flow_params);
+		goto err_free;
+	}
+	if (b) {
+		f->binding = b;
+		hlist_add_head(&f->bnode, &b->flows);
+	}
+	atomic_inc(&nnn->nflows);
+	nc_nat_count(nnn, NC_NAT_R_CREATED);
+	nc_nat_notify(nnn, f, NETCHANNEL_NAT_CMD_FLOW_NEW);
+	return f;
+
+err_free:
+	/* a clash on the reply tuple: that outside endpoint is in use */
+	kmem_cache_free(nc_nat_flow_cache, f);
+	*why = NC_NAT_R_NO_PORT;
+	return NULL;
+}
+
+/* Walk every flow once (by its first tuple) with @fn under the lock. */
+static void nc_nat_walk(struct nc_nat_net *nnn,
+			bool (*want)(const struct nc_nat_flow *f), bool expired)
+{
+	struct rhashtable_iter iter;
+	struct nc_nat_thash *th;
+	LIST_HEAD(batch);
+
+	rhashtable_walk_enter(&nnn->flows, &iter);
+	rhashtable_walk_start(&iter);
+	while ((th = rhashtable_walk_next(&iter))) {
+		struct nc_nat_flow *f;
+
+		if (IS_ERR(th)) {
+			if (PTR_ERR(th) == -EAGAIN)
+				continue;
+			break;
+		}
+		if (th->t.dir != NC_NAT_DIR_OUT)
+			continue;
+		f = nc_nat_flow_of(th);
+		if (!want(f))
+			continue;
+		spin_lock_bh(&nnn->lock);
+		nc_nat_flow_remove(nnn, f, expired);
+		spin_unlock_bh(&nnn->lock);
+	}
+	rhashtable_walk_stop(&iter);
+	rhashtable_walk_exit(&iter);
+}
+
+static bool nc_nat_any(const struct nc_nat_flow *f)
+{
+	return true;
+}
+
+/* Remove every flow (ncnat flow flush, netns exit). */
+void nc_nat_flush(struct nc_nat_net *nnn)
+{
+	nc_nat_walk(nnn, nc_nat_any, false);
+}
+
+void nc_nat_gc_work(struct work_struct *work)
+{
+	struct nc_nat_net *nnn = container_of(to_delayed_work(work),
+					      struct nc_nat_net, gc);
+
+	nc_nat_walk(nnn, nc_nat_expired, true);
+	queue_delayed_work(system_power_efficient_wq, &nnn->gc,
+			   NC_NAT_GC_INTERVAL);
+}
+
+int nc_nat_flow_cache_init(void)
+{
+	nc_nat_flow_cache = KMEM_CACHE(nc_nat_flow, 0);
+	return nc_nat_flow_cache ? 0 : -ENOMEM;
+}
+
+/* After every netns's flows are gone and their RCU callbacks ran. */
+void nc_nat_flow_cache_exit(void)
+{
+	kmem_cache_destroy(nc_nat_flow_cache);
+}
+
+int nc_nat_flows_init(struct nc_nat_net *nnn)
+{
+	int err;
+
+	err = rhashtable_init(&nnn->flows, &nc_nat_flow_params);
+	if (err)
+		return err;
+	INIT_DELAYED_WORK(&nnn->gc, nc_nat_gc_work);
+	queue_delayed_work(system_power_efficient_wq, &nnn->gc,
+			   NC_NAT_GC_INTERVAL);
+	return 0;
+}
+
+void nc_nat_flows_exit(struct nc_nat_net *nnn)
+{
+	cancel_delayed_work_sync(&nnn->gc);
+	nc_nat_flush(nnn);
+	rcu_barrier();
+	rhashtable_destroy(&nnn->flows);
+}

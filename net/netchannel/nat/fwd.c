@@ -1,0 +1,184 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Fast forwarding: a translated packet leaves through a route cached per
+ * flow and direction, with its TTL decremented, through the neighbour
+ * layer, and never enters the IP stack.  What the fast path does not
+ * handle goes to the stack before translation, so that the sender gets
+ * the stack's own ICMP error about the packet it sent:
+ *  - TTL <= 1 (time exceeded);
+ *  - DF set and too big for the egress MTU (fragmentation needed).
+ * Too big without DF: translated, then fragmented here.  GSO packets are
+ * measured by their segments.
+ */
+#include <linux/ip.h>
+#include <net/dst.h>
+#include <net/ip.h>
+#include <net/neighbour.h>
+#include <net/route.h>
+
+#include "../compat.h"
+#include "nat.h"
+
+/* An output route towards @daddr (from @saddr, which need not be ours). */
+struct rtable *nc_nat_route(struct net *net, __be32 daddr, __be32 saddr)
+{
+	struct flowi4 fl4 = {
+		.daddr = daddr,
+		.saddr = saddr,
+		.flowi4_flags = FLOWI_FLAG_ANYSRC,
+	};
+
+	return ip_route_output_key(net, &fl4);
+}
+
+void nc_nat_way_release(struct nc_nat_way *way)
+{
+	struct dst_entry *dst = rcu_dereference_protected(way->dst, true);
+
+	if (dst)
+		dst_release(dst);
+}
+
+/*
+ * The cached route of one direction, looked up again when routing changed
+ * (the cached entry then fails dst_check()).  Racing CPUs may both look it
+ * up; the last one's result stays, the other is released after a grace
+ * period by dst_release().  Context: RCU read side.
+ */
+static struct dst_entry *nc_nat_way_dst(struct net *net, struct nc_nat_way *way,
+					const struct nc_nat_tuple *to)
+{
+	struct dst_entry *dst = rcu_dereference(way->dst), *old;
+	struct rtable *rt;
+
+	if (dst && (!dst->obsolete || dst_check(dst, 0)))
+		return dst;
+	rt = nc_nat_route(net, to->dst, to->src);
+	if (IS_ERR(rt))
+		return NULL;
+	if (rt->rt_type != RTN_UNICAST) {
+		ip_rt_put(rt);
+		return NULL;
+	}
+	old = unrcu_pointer(xchg(&way->dst, RCU_INITIALIZER(&rt->dst)));
+	if (old)
+		dst_release(old);
+	return &rt->dst;
+}
+
+static int nc_nat_xmit(struct net *net, struct sock *sk, struct sk_buff *skb)
+{
+	struct rtable *rt = skb_rtable(skb);
+	__be32 nexthop = rt_nexthop(rt, ip_hdr(skb)->daddr);
+
+	return neigh_xmit(NEIGH_ARP_TABLE, skb->dev, &nexthop, skb);
+}
+
+static bool nc_nat_too_big(const struct sk_buff *skb,
+			   const struct nc_pkt *pkt, unsigned int mtu)
+{
+	if (pkt->l3len <= mtu)
+		return false;
+	return !skb_is_gso(skb) || !skb_gso_validate_network_len(skb, mtu);
+}
+
+/* Send a translated packet on its way.  Consumes @skb. */
+static void nc_nat_output(struct nc_nat_net *nnn, struct sk_buff *skb,
+			  struct dst_entry *dst, bool fragment)
+{
+	u16 frag_max = IPCB(skb)->frag_max_size;	/* set by reassembly */
+
+	ip_decrease_ttl(ip_hdr(skb));
+	skb_forward_csum(skb);
+	skb->dev = dst->dev;
+	skb->tstamp = 0;
+	skb_dst_drop(skb);
+	skb_dst_set_noref(skb, dst);
+	memset(IPCB(skb), 0, sizeof(struct inet_skb_parm));
+	IPCB(skb)->flags = IPSKB_FORWARDED;
+	if (fragment) {
+		IPCB(skb)->frag_max_size = frag_max;
+		nc_nat_count(nnn, NC_NAT_R_FRAGMENTED);
+		ip_do_fragment(nnn->net, NULL, skb, nc_nat_xmit);
+		return;
+	}
+	nc_nat_xmit(nnn->net, NULL, skb);
+}
+
+/**
+ * nc_nat_forward - translate and forward a packet of a known flow
+ * @nnn: the netns
+ * @f: the flow
+ * @dir: the direction the packet travels
+ * @skb: the packet, untranslated
+ * @pkt: its parse state
+ *
+ * Context: RCU read side, softirq.
+ */
+enum nc_hook_ret nc_nat_forward(struct nc_nat_net *nnn,
+				struct nc_nat_flow *f, enum nc_nat_dir dir,
+				struct sk_buff *skb, struct nc_pkt *pkt)
+{
+	struct nc_nat_tuple to;
+	struct dst_entry *dst;
+	bool fragment = false;
+
+	nc_nat_invert(&f->th[!dir].t, &to);
+	if (ip_hdr(skb)->ttl <= 1) {
+		nc_nat_count(nnn, NC_NAT_R_PUNT_TTL);
+		return NC_HOOK_PASS;
+	}
+	dst = nc_nat_way_dst(nnn->net, &f->way[dir], &to);
+	if (dst && nc_nat_too_big(skb, pkt, dst_mtu(dst))) {
+		if (ip_hdr(skb)->frag_off & htons(IP_DF)) {
+			nc_nat_count(nnn, NC_NAT_R_PUNT_MTU);
+			return NC_HOOK_PASS;
+		}
+		fragment = true;
+	}
+	nc_nat_touch(nnn, f, dir, skb, pkt);
+	if (!nc_nat_xlate(skb, pkt, &to)) {
+		nc_nat_count(nnn, NC_NAT_R_NOMEM);
+		pkt->reason = NETCHANNEL_REASON_NOMEM;
+		return NC_HOOK_DROP;
+	}
+	/*
+	 * Local or unroutable destination, or a GSO packet whose segments need
+	 * fragments: the stack routes the translated packet.
+	 */
+	if (!dst || (fragment && skb_is_gso(skb))) {
+		nc_nat_count(nnn, NC_NAT_R_PUNT_ROUTE);
+		return NC_HOOK_PASS;
+	}
+	nc_nat_count(nnn, NC_NAT_R_FORWARDED);
+	nc_nat_output(nnn, skb, dst, fragment);
+	return NC_HOOK_STOLEN;
+}
+
+/* Forward an already translated packet (ICMP errors) the same way. */
+enum nc_hook_ret nc_nat_forward_xlated(struct nc_nat_net *nnn,
+				       struct nc_nat_flow *f,
+				       enum nc_nat_dir dir,
+				       struct sk_buff *skb,
+				       struct nc_pkt *pkt)
+{
+	struct nc_nat_tuple to;
+	struct dst_entry *dst;
+	bool fragment = false;
+
+	nc_nat_invert(&f->th[!dir].t, &to);
+	dst = nc_nat_way_dst(nnn->net, &f->way[dir], &to);
+	if (!dst || ip_hdr(skb)->ttl <= 1)
+		return NC_HOOK_PASS;
+	if (nc_nat_too_big(skb, pkt, dst_mtu(dst))) {
+		if (ip_hdr(skb)->frag_off & htons(IP_DF) || skb_is_gso(skb))
+			return NC_HOOK_PASS;
+		fragment = true;
+	}
+	if (skb_ensure_writable(skb, sizeof(struct iphdr))) {
+		pkt->reason = NETCHANNEL_REASON_NOMEM;
+		return NC_HOOK_DROP;
+	}
+	nc_nat_output(nnn, skb, dst, fragment);
+	return NC_HOOK_STOLEN;
+}

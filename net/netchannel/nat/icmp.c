@@ -1,0 +1,239 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * ICMP errors about translated flows (RFC 5508): destination unreachable,
+ * time exceeded and parameter problem quote the packet that caused them.
+ * The quote is what the far side saw, i.e. translated; the host that gets
+ * the error must see what it sent.  So the quoted addresses and ports (or
+ * echo identifier) are set back through the flow the quote belongs to,
+ * with the quoted IP checksum and, when quoted, the transport checksum;
+ * the outer destination follows the flow; the ICMP checksum follows every
+ * byte changed (one's complement differences, no full recomputation).
+ * An error with a bad ICMP checksum is dropped; one about an outside
+ * endpoint no flow uses any more is dropped too.  Errors neither refresh
+ * nor end a flow.
+ */
+#include <linux/icmp.h>
+#include <linux/ip.h>
+#include <linux/udp.h>
+#include <linux/tcp.h>
+#include <net/checksum.h>
+#include <net/ip.h>
+
+#include "nat.h"
+
+/* Most of a quote we edit: IP header with options, a TCP header's start. */
+#define NC_NAT_QUOTE_MAX	(60 + 20)
+
+static bool nc_nat_is_error(u8 type)
+{
+	return type == ICMP_DEST_UNREACH || type == ICMP_TIME_EXCEEDED ||
+	       type == ICMP_PARAMETERPROB;
+}
+
+/* The quoted packet's tuple; @ioff is the quoted IP header's offset. */
+static bool nc_nat_quote_tuple(const struct sk_buff *skb, unsigned int ioff,
+			       struct nc_nat_tuple *t)
+{
+	const struct iphdr *iph = (const struct iphdr *)(skb->data + ioff);
+	const u8 *l4 = skb->data + ioff + iph->ihl * 4;
+	const struct icmphdr *ih = (const struct icmphdr *)l4;
+
+	memset(t, 0, sizeof(*t));
+	t->src = iph->saddr;
+	t->dst = iph->daddr;
+	t->proto = iph->protocol;
+	if (iph->frag_off & htons(IP_OFFSET))
+		return false;
+	switch (iph->protocol) {
+	case IPPROTO_TCP:
+	case IPPROTO_UDP:
+		t->sport = ((const __be16 *)l4)[0];
+		t->dport = ((const __be16 *)l4)[1];
+		return true;
+	case IPPROTO_ICMP:
+		if (ih->type != ICMP_ECHO && ih->type != ICMP_ECHOREPLY)
+			return false;
+		t->sport = ih->un.echo.id;
+		t->dport = ih->un.echo.id;
+		return true;
+	default:
+		return false;
+	}
+}
+
+/* @check may be NULL (not quoted); a UDP checksum of 0 means none. */
+static void nc_nat_set16(__be16 *field, __be16 to, __sum16 *check, bool udp)
+{
+	if (check && (*check || !udp))
+		csum_replace2(check, *field, to);
+	*field = to;
+}
+
+/**
+ * nc_nat_icmp_inner - rewrite a quoted packet to tuple @to
+ * @skb: the ICMP error, writable over its quote
+ * @ioff: offset of the quoted IP header from skb->data
+ * @qlen: bytes of quote (up to the end of the outer datagram)
+ * @to: the addresses and ports the quote must carry
+ *
+ * Updates the quoted IP checksum, the quoted UDP/TCP/ICMP checksum where
+ * the quote holds it, and the outer ICMP checksum.
+ *
+ * Return: 0, or -EINVAL when the quote is too short to edit.
+ */
+int nc_nat_icmp_inner(struct sk_buff *skb, unsigned int ioff,
+		      unsigned int qlen, const struct nc_nat_tuple *to)
+{
+	struct icmphdr *outer = (struct icmphdr *)(skb->data + ioff - 8);
+	unsigned int ihl, n;
+	u8 before[NC_NAT_QUOTE_MAX];
+	__sum16 *l4check = NULL;
+	struct iphdr *iph;
+	__be16 *ports;
+	bool udp;
+	u8 *l4;
+
+	iph = (struct iphdr *)(skb->data + ioff);
+	ihl = iph->ihl * 4;
+	if (ihl < sizeof(*iph) || qlen < ihl + 8)
+		return -EINVAL;
+	n = min_t(unsigned int, qlen, ihl + 20);
+	l4 = (u8 *)iph + ihl;
+	memcpy(before, iph, n);
+
+	switch (iph->protocol) {
+	case IPPROTO_UDP:
+		l4check = &((struct udphdr *)l4)->check;
+		break;
+	case IPPROTO_TCP:
+		/* only in quotes longer than the 8 bytes RFC 792 promises */
+		if (qlen >= ihl + offsetofend(struct tcphdr, check))
+			l4check = &((struct tcphdr *)l4)->check;
+		break;
+	case IPPROTO_ICMP:
+		l4check = &((struct icmphdr *)l4)->checksum;
+		break;
+	}
+
+	udp = iph->protocol == IPPROTO_UDP;
+	if (iph->protocol != IPPROTO_ICMP && l4check && (*l4check || !udp)) {
+		/* pseudo header of the quoted transport checksum */
+		csum_replace4(l4check, iph->saddr, to->src);
+		csum_replace4(l4check, iph->daddr, to->dst);
+	}
+	csum_replace4(&iph->check, iph->saddr, to->src);
+	csum_replace4(&iph->check, iph->daddr, to->dst);
+	iph->saddr = to->src;
+	iph->daddr = to->dst;
+	ports = (__be16 *)l4;
+	if (iph->protocol == IPPROTO_ICMP) {
+		nc_nat_set16(&((struct icmphdr *)l4)->un.echo.id, to->sport,
+			     l4check, false);
+	} else {
+		nc_nat_set16(&ports[0], to->sport, l4check, udp);
+		nc_nat_set16(&ports[1], to->dport, l4check, udp);
+	}
+	if (udp && !*l4check && (before[ihl + 6] || before[ihl + 7]))
+		*l4check = CSUM_MANGLED_0;
+
+	/* the outer checksum covers the quote: move it by what changed */
+	csum_replace_by_diff(&outer->checksum,
+			     csum_sub(csum_partial(iph, n, 0),
+				      csum_partial(before, n, 0)));
+	return 0;
+}
+
+/*
+ * Is the ICMP message intact?  Its checksum covers everything after the
+ * IP header; a quote of a quote makes no difference.
+ */
+static bool nc_nat_icmp_csum_ok(struct sk_buff *skb, const struct nc_pkt *pkt)
+{
+	return !csum_fold(skb_checksum(skb, pkt->thoff,
+				       pkt->l3len - pkt->thoff, 0));
+}
+
+/**
+ * nc_nat_icmp_error - translate an ICMP error about a NAT flow
+ * @nnn: the netns
+ * @skb: the ICMP packet
+ * @pkt: its parse state
+ *
+ * Context: RCU read side, softirq.
+ */
+enum nc_hook_ret nc_nat_icmp_error(struct nc_nat_net *nnn,
+				   struct sk_buff *skb, struct nc_pkt *pkt)
+{
+	unsigned int ioff = pkt->thoff + sizeof(struct icmphdr);
+	struct nc_nat_tuple quote, key, back;
+	const struct icmphdr *ih;
+	struct nc_nat_thash *th;
+	struct nc_nat_flow *f;
+	struct nc_nat_ep out;
+	const struct iphdr *iph;
+	enum nc_nat_dir dir;
+	union nc_addr a;
+
+	if (pkt->l3len < ioff + sizeof(struct iphdr) + 8 ||
+	    !pskb_may_pull(skb, ioff + sizeof(struct iphdr)))
+		return NC_HOOK_CONTINUE;
+	ih = (const struct icmphdr *)(skb->data + pkt->thoff);
+	if (!nc_nat_is_error(ih->type))
+		return nc_nat_netmap_reverse(nnn, skb, pkt);
+	iph = (const struct iphdr *)(skb->data + ioff);
+	if (iph->version != 4 || iph->ihl < 5 ||
+	    pkt->l3len < ioff + iph->ihl * 4 + 8 ||
+	    !pskb_may_pull(skb, ioff + iph->ihl * 4 + 8) ||
+	    !nc_nat_quote_tuple(skb, ioff, &quote))
+		return NC_HOOK_CONTINUE;
+
+	nc_nat_invert(&quote, &key);
+	th = nc_nat_lookup(nnn, &key);
+	if (!th) {
+		/* about a translated endpoint whose flow is gone: drop */
+		memset(&out, 0, sizeof(out));
+		out.addr = quote.src;
+		out.port = quote.sport;
+		out.proto = quote.proto;
+		if (!nc_nat_binding_by_out(nnn, &out))
+			return NC_HOOK_CONTINUE;
+		nc_nat_count(nnn, NC_NAT_R_ICMP_NO_FLOW);
+		pkt->reason = NETCHANNEL_REASON_CONSUMER;
+		return NC_HOOK_DROP;
+	}
+	if (!nc_nat_icmp_csum_ok(skb, pkt)) {
+		nc_nat_count(nnn, NC_NAT_R_ICMP_BAD_CSUM);
+		pkt->reason = NETCHANNEL_REASON_CONSUMER;
+		return NC_HOOK_DROP;
+	}
+	dir = th->t.dir;
+	f = nc_nat_flow_of(th);
+	/* the quote becomes the packet as its sender sent it */
+	back = f->th[!dir].t;
+	if (skb_ensure_writable(skb, min_t(unsigned int, pkt->l3len,
+					   ioff + NC_NAT_QUOTE_MAX)) ||
+	    nc_nat_icmp_inner(skb, ioff, pkt->l3len - ioff, &back))
+		goto err_nomem;
+
+	/* outer addresses: the flow's endpoints map, others stay */
+	memset(&a, 0, sizeof(a));
+	if (pkt->key.dst.ip == th->t.dst) {
+		a.ip = back.src;
+		if (!nc_rewrite_field(skb, pkt, NC_FIELD_DADDR, &a))
+			goto err_nomem;
+	}
+	if (pkt->key.src.ip == th->t.src) {
+		a.ip = back.dst;
+		if (!nc_rewrite_field(skb, pkt, NC_FIELD_SADDR, &a))
+			goto err_nomem;
+	}
+	if (!nc_csum_apply(skb, pkt))
+		goto err_nomem;
+	nc_nat_count(nnn, NC_NAT_R_ICMP_XLATED);
+	return nc_nat_forward_xlated(nnn, f, dir, skb, pkt);
+
+err_nomem:
+	nc_nat_count(nnn, NC_NAT_R_NOMEM);
+	pkt->reason = NETCHANNEL_REASON_NOMEM;
+	return NC_HOOK_DROP;
+}

@@ -1,0 +1,139 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * netchannel_nat: NAT on netchannel hooks.  Registers the NAT verdicts and
+ * the flow-table receive hook with the core, per-netns flow tables, and
+ * the "netchannel_nat" generic netlink family.
+ */
+#include <linux/module.h>
+#include <net/genetlink.h>
+#include <net/net_namespace.h>
+#include <net/netns/generic.h>
+
+#include "nat.h"
+
+/* Default limit of flows per netns; `ncnat timeout set` changes it. */
+#define NC_NAT_MAX_FLOWS	262144
+
+static unsigned int nc_nat_net_id __read_mostly;
+
+const char * const nc_nat_reason_names[__NC_NAT_R_MAX] = {
+	[NC_NAT_R_CREATED]		= "flows-created",
+	[NC_NAT_R_EXPIRED]		= "flows-expired",
+	[NC_NAT_R_TABLE_FULL]		= "table-full",
+	[NC_NAT_R_NO_PORT]		= "no-port",
+	[NC_NAT_R_FILTERED]		= "filtered",
+	[NC_NAT_R_NOMEM]		= "nomem",
+	[NC_NAT_R_ICMP_BAD_CSUM]	= "icmp-bad-checksum",
+	[NC_NAT_R_ICMP_NO_FLOW]		= "icmp-no-flow",
+	[NC_NAT_R_ICMP_XLATED]		= "icmp-translated",
+	[NC_NAT_R_PUNT_TTL]		= "punt-ttl",
+	[NC_NAT_R_PUNT_MTU]		= "punt-mtu",
+	[NC_NAT_R_PUNT_ROUTE]		= "punt-route",
+	[NC_NAT_R_FRAGMENTED]		= "fragmented",
+	[NC_NAT_R_FORWARDED]		= "forwarded",
+	[NC_NAT_R_NETMAP]		= "netmap",
+};
+
+struct nc_nat_net *nc_nat_net(const struct net *net)
+{
+	return net_generic(net, nc_nat_net_id);
+}
+
+void nc_nat_count(struct nc_nat_net *nnn, enum nc_nat_reason r)
+{
+	nc_counters_inc(nnn->stats, r);
+}
+
+static int __net_init nc_nat_net_init(struct net *net)
+{
+	struct nc_nat_net *nnn = nc_nat_net(net);
+	int err;
+
+	nnn->net = net;
+	spin_lock_init(&nnn->lock);
+	INIT_LIST_HEAD(&nnn->netmaps);
+	nnn->max_flows = NC_NAT_MAX_FLOWS;
+	nnn->timeouts.udp = 300;
+	nnn->timeouts.icmp = 60;
+	nnn->timeouts.tcp_est = 7440;
+	nnn->timeouts.tcp_trans = 240;
+	nnn->stats = nc_counters_alloc(__NC_NAT_R_MAX);
+	if (!nnn->stats)
+		return -ENOMEM;
+	err = nc_nat_bindings_init(nnn);
+	if (err)
+		goto err_stats;
+	err = nc_nat_flows_init(nnn);
+	if (err)
+		goto err_bindings;
+	return 0;
+
+err_bindings:
+	nc_nat_bindings_exit(nnn);
+err_stats:
+	free_percpu(nnn->stats);
+	return err;
+}
+
+static void __net_exit nc_nat_net_exit(struct net *net)
+{
+	struct nc_nat_net *nnn = nc_nat_net(net);
+
+	nc_nat_flows_exit(nnn);
+	nc_nat_bindings_exit(nnn);
+	free_percpu(nnn->stats);
+}
+
+static struct pernet_operations nc_nat_net_ops = {
+	.init = nc_nat_net_init,
+	.exit = nc_nat_net_exit,
+	.id = &nc_nat_net_id,
+	.size = sizeof(struct nc_nat_net),
+};
+
+static int __init nc_nat_init(void)
+{
+	int err;
+
+	err = nc_nat_flow_cache_init();
+	if (err)
+		return err;
+	err = register_pernet_subsys(&nc_nat_net_ops);
+	if (err)
+		goto err_cache;
+	err = nc_nat_nl_init();
+	if (err)
+		goto err_pernet;
+	err = nc_consumer_register(&nc_nat_consumer);
+	if (err)
+		goto err_nl;
+	pr_info("netchannel: NAT loaded (flow object %zu bytes)\n",
+		sizeof(struct nc_nat_flow));
+	return 0;
+
+err_nl:
+	nc_nat_nl_exit();
+err_pernet:
+	unregister_pernet_subsys(&nc_nat_net_ops);
+err_cache:
+	nc_nat_flow_cache_exit();
+	return err;
+}
+
+static void __exit nc_nat_exit(void)
+{
+	/* NAT rules go and no CPU runs our hooks any more */
+	nc_consumer_unregister(&nc_nat_consumer);
+	nc_nat_nl_exit();
+	/* flows of every netns go; their RCU callbacks have run */
+	unregister_pernet_subsys(&nc_nat_net_ops);
+	rcu_barrier();
+	nc_nat_flow_cache_exit();
+}
+
+module_init(nc_nat_init);
+module_exit(nc_nat_exit);
+MODULE_LICENSE("GPL");
+MODULE_DESCRIPTION("netchannel NAT without conntrack");
+MODULE_AUTHOR("The netchannel developers");
+MODULE_ALIAS_GENL_FAMILY(NETCHANNEL_NAT_FAMILY_NAME);

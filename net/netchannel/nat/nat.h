@@ -1,0 +1,241 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * netchannel NAT: a consumer of the netchannel core with its own per-flow
+ * state instead of conntrack.
+ *
+ * Objects:
+ *  - a flow (struct nc_nat_flow) is one session: both directions' tuples
+ *    hang in one rhashtable, so a packet in either direction costs one
+ *    lookup, as in the netfilter flowtable.  A tuple is the packet as it
+ *    arrives; the packet leaves as the inverse of the other direction's
+ *    tuple, which covers SNAT, DNAT and hairpinning alike.
+ *  - a binding (struct nc_nat_binding) is an endpoint-independent mapping
+ *    (RFC 4787 REQ-1) of an inside endpoint to an outside address:port,
+ *    shared by the flows of that endpoint; it also decides which inbound
+ *    packets from new remote endpoints are let in (filtering).
+ *
+ * Locking: lookups are RCU only.  Creating and removing flows and
+ * bindings takes nc_nat_net::lock (a BH spinlock: the receive path creates
+ * flows in softirq).  A flow's per-packet fields (expiry, state, counters,
+ * cached routes) are written without a lock: last writer wins, which is
+ * what a timestamp needs, and counters of one flow are updated by one CPU
+ * at a time in practice (the same flow hashes to the same receive queue).
+ */
+#ifndef _NET_NETCHANNEL_NAT_H
+#define _NET_NETCHANNEL_NAT_H
+
+#include <linux/rhashtable.h>
+#include <linux/spinlock.h>
+#include <linux/workqueue.h>
+#include <linux/netchannel_nat.h>
+
+#include "../nc.h"
+
+enum nc_nat_dir {
+	NC_NAT_DIR_OUT,		/* as the flow's first packet travelled */
+	NC_NAT_DIR_IN,		/* replies */
+};
+
+/* One direction of a flow as its packets arrive; the hash key. */
+struct nc_nat_tuple {
+	__be32 src;
+	__be32 dst;
+	__be16 sport;		/* ICMP echo: the identifier, in both ports */
+	__be16 dport;
+	u8 proto;
+	u8 dir;			/* enum nc_nat_dir; not part of the key */
+};
+
+#define NC_NAT_KEY_LEN offsetof(struct nc_nat_tuple, dir)
+
+struct nc_nat_thash {
+	struct rhash_head node;
+	struct nc_nat_tuple t;
+};
+
+/* Per-direction state of a flow, written on the fast path. */
+struct nc_nat_way {
+	struct dst_entry __rcu *dst;	/* cached route of the translated packet */
+	u64 packets;
+	u64 bytes;
+};
+
+struct nc_nat_binding;
+
+struct nc_nat_flow {
+	struct nc_nat_thash th[2];
+	struct nc_nat_way way[2];
+	unsigned long expires;		/* jiffies */
+	struct nc_nat_binding *binding;	/* source-NAT flows; lock */
+	struct hlist_node bnode;	/* in binding->flows; lock */
+	u32 rule;			/* handle of the creating rule */
+	u8 kind;			/* verdict of the creating rule */
+	u8 state;			/* enum netchannel_nat_state */
+	bool dead;			/* unlinked; lock */
+	struct rcu_head rcu;
+};
+
+/* Key of a binding: one endpoint (and, inside, the outside address). */
+struct nc_nat_ep {
+	__be32 addr;
+	__be32 out_addr;	/* inside key only: the pool address it uses */
+	__be16 port;
+	u8 proto;
+	u8 pad;
+};
+
+struct nc_nat_binding {
+	struct rhash_head in_node;	/* by inside endpoint */
+	struct rhash_head out_node;	/* by outside endpoint */
+	struct nc_nat_ep in;
+	struct nc_nat_ep out;
+	u8 filtering;			/* enum netchannel_nat_filtering */
+	struct hlist_head flows;	/* lock */
+	struct rcu_head rcu;
+};
+
+/* A NAT rule's arguments (nc_rule::priv, immutable). */
+struct nc_nat_rule {
+	u32 verdict;
+	__be32 addr_min, addr_max;	/* snat pool; dnat target */
+	u16 port_min, port_max;		/* snat/masquerade range; dnat port */
+	u8 filtering;
+	__be32 prefix;			/* netmap target */
+	u8 plen;
+	__be32 from_prefix;		/* netmap source (the rule's saddr) */
+	struct list_head netmap;	/* nc_nat_net::netmaps, if netmap */
+	struct nc_nat_net *nnn;
+	const struct nc_rule *rule;	/* the rule this belongs to */
+	struct rcu_head rcu;
+};
+
+enum nc_nat_reason {
+	NC_NAT_R_CREATED,		/* flows created */
+	NC_NAT_R_EXPIRED,		/* flows collected */
+	NC_NAT_R_TABLE_FULL,		/* new flow dropped: limit reached */
+	NC_NAT_R_NO_PORT,		/* new flow dropped: range exhausted */
+	NC_NAT_R_FILTERED,		/* unsolicited inbound dropped */
+	NC_NAT_R_NOMEM,
+	NC_NAT_R_ICMP_BAD_CSUM,		/* ICMP error with a bad checksum */
+	NC_NAT_R_ICMP_NO_FLOW,		/* ICMP error about no known flow */
+	NC_NAT_R_ICMP_XLATED,		/* ICMP errors translated */
+	NC_NAT_R_PUNT_TTL,		/* TTL <= 1: to the stack untranslated */
+	NC_NAT_R_PUNT_MTU,		/* DF and too big: to the stack */
+	NC_NAT_R_PUNT_ROUTE,		/* no unicast route: translated, to stack */
+	NC_NAT_R_FRAGMENTED,		/* forwarded in fragments */
+	NC_NAT_R_FORWARDED,		/* forwarded by the fast path */
+	NC_NAT_R_NETMAP,		/* translated statelessly */
+	__NC_NAT_R_MAX,
+};
+
+extern const char * const nc_nat_reason_names[__NC_NAT_R_MAX];
+
+struct nc_nat_timeouts {
+	u32 udp, icmp, tcp_est, tcp_trans;	/* seconds */
+};
+
+struct nc_nat_net {
+	struct net *net;
+	spinlock_t lock;			/* flows and bindings writers */
+	struct rhashtable flows;		/* struct nc_nat_thash */
+	struct rhashtable bind_in;		/* by inside endpoint */
+	struct rhashtable bind_out;		/* by outside endpoint */
+	atomic_t nflows;
+	atomic_t nrules;			/* NAT rules in the ruleset */
+	u32 max_flows;
+	struct nc_nat_timeouts timeouts;
+	struct list_head netmaps;		/* RCU; writers: lock */
+	struct delayed_work gc;
+	struct nc_counters __percpu *stats;	/* enum nc_nat_reason */
+};
+
+struct nc_nat_net *nc_nat_net(const struct net *net);
+
+/* Anything to do in this netns?  Saves defrag and lookups when not. */
+static inline bool nc_nat_active(struct nc_nat_net *nnn)
+{
+	return atomic_read(&nnn->nrules) || atomic_read(&nnn->nflows);
+}
+void nc_nat_count(struct nc_nat_net *nnn, enum nc_nat_reason r);
+
+/* flow.c */
+int nc_nat_flow_cache_init(void);
+void nc_nat_flow_cache_exit(void);
+int nc_nat_flows_init(struct nc_nat_net *nnn);
+void nc_nat_flows_exit(struct nc_nat_net *nnn);
+struct nc_nat_thash *nc_nat_lookup(struct nc_nat_net *nnn,
+				   const struct nc_nat_tuple *t);
+struct nc_nat_flow *nc_nat_flow_create(struct nc_nat_net *nnn,
+				       const struct nc_nat_tuple *orig,
+				       const struct nc_nat_tuple *reply,
+				       const struct nc_nat_rule *r, u32 handle,
+				       struct nc_nat_binding *b,
+				       enum nc_nat_reason *why);
+void nc_nat_flush(struct nc_nat_net *nnn);
+void nc_nat_gc_work(struct work_struct *work);
+void nc_nat_touch(struct nc_nat_net *nnn, struct nc_nat_flow *f,
+		  enum nc_nat_dir dir, const struct sk_buff *skb,
+		  const struct nc_pkt *pkt);
+u32 nc_nat_expires_in(const struct nc_nat_flow *f);
+
+static inline struct nc_nat_flow *nc_nat_flow_of(struct nc_nat_thash *th)
+{
+	return container_of(th, struct nc_nat_flow, th[th->t.dir]);
+}
+
+/* port.c */
+struct nc_nat_binding *nc_nat_bind(struct nc_nat_net *nnn,
+				   const struct nc_nat_ep *in, __be32 out_addr,
+				   u16 port_min, u16 port_max, u8 filtering);
+struct nc_nat_binding *nc_nat_binding_by_out(struct nc_nat_net *nnn,
+					     const struct nc_nat_ep *out);
+bool nc_nat_binding_admits(const struct nc_nat_binding *b,
+			   const struct nc_nat_tuple *t);
+void nc_nat_binding_put(struct nc_nat_net *nnn, struct nc_nat_binding *b);
+int nc_nat_bindings_init(struct nc_nat_net *nnn);
+void nc_nat_bindings_exit(struct nc_nat_net *nnn);
+int nc_nat_pick_port(u16 want, u16 min, u16 max, u32 rnd,
+		     bool (*taken)(void *ctx, u16 port), void *ctx);
+
+/* xlate.c */
+bool nc_nat_tuple_of(const struct sk_buff *skb, const struct nc_pkt *pkt,
+		     struct nc_nat_tuple *t);
+void nc_nat_invert(const struct nc_nat_tuple *t, struct nc_nat_tuple *inv);
+bool nc_nat_xlate(struct sk_buff *skb, struct nc_pkt *pkt,
+		  const struct nc_nat_tuple *to);
+enum nc_hook_ret nc_nat_rx(struct nc_dev *ncd, struct sk_buff *skb,
+			   struct nc_pkt *pkt);
+enum nc_hook_ret nc_nat_new_flow(struct sk_buff *skb, struct nc_pkt *pkt,
+				 const struct nc_nat_rule *r, u32 handle);
+
+/* icmp.c */
+enum nc_hook_ret nc_nat_icmp_error(struct nc_nat_net *nnn,
+				   struct sk_buff *skb, struct nc_pkt *pkt);
+int nc_nat_icmp_inner(struct sk_buff *skb, unsigned int ioff,
+		      unsigned int qlen, const struct nc_nat_tuple *to);
+
+/* fwd.c */
+enum nc_hook_ret nc_nat_forward(struct nc_nat_net *nnn,
+				struct nc_nat_flow *f, enum nc_nat_dir dir,
+				struct sk_buff *skb, struct nc_pkt *pkt);
+enum nc_hook_ret nc_nat_forward_xlated(struct nc_nat_net *nnn,
+				       struct nc_nat_flow *f,
+				       enum nc_nat_dir dir,
+				       struct sk_buff *skb,
+				       struct nc_pkt *pkt);
+struct rtable *nc_nat_route(struct net *net, __be32 daddr, __be32 saddr);
+void nc_nat_way_release(struct nc_nat_way *way);
+
+/* rule.c */
+extern struct nc_consumer nc_nat_consumer;
+enum nc_hook_ret nc_nat_netmap_reverse(struct nc_nat_net *nnn,
+				       struct sk_buff *skb,
+				       struct nc_pkt *pkt);
+
+/* netlink.c */
+int nc_nat_nl_init(void);
+void nc_nat_nl_exit(void);
+void nc_nat_notify(struct nc_nat_net *nnn, const struct nc_nat_flow *f,
+		   u8 cmd);
+
+#endif /* _NET_NETCHANNEL_NAT_H */

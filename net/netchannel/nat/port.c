@@ -1,0 +1,196 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Bindings and port allocation.
+ *
+ * A binding maps one inside endpoint to one outside address:port for as
+ * long as any flow uses it, whatever the remote end (endpoint-independent
+ * mapping, RFC 4787 REQ-1 / RFC 5382 REQ-1).  The outside port is the
+ * inside one when that is free and in range (port preservation), otherwise
+ * a random start in the range probed upwards (RFC 6056, algorithm 1), and
+ * an outside endpoint never serves two inside endpoints (no overloading).
+ *
+ * All changes happen under nc_nat_net::lock; bindings die with their last
+ * flow.
+ */
+#include <linux/random.h>
+
+#include "nat.h"
+
+static const struct rhashtable_params nc_nat_bind_in_params = {
+	.head_offset = offsetof(struct nc_nat_binding, in_node),
+	.key_offset = offsetof(struct nc_nat_binding, in),
+	.key_len = sizeof(struct nc_nat_ep),
+	.automatic_shrinking = true,
+};
+
+static const struct rhashtable_params nc_nat_bind_out_params = {
+	.head_offset = offsetof(struct nc_nat_binding, out_node),
+	.key_offset = offsetof(struct nc_nat_binding, out),
+	.key_len = sizeof(struct nc_nat_ep),
+	.automatic_shrinking = true,
+};
+
+/**
+ * nc_nat_pick_port - choose a port in [@min, @max]
+ * @want: the inside port, kept when it is in range and free
+ * @min: range start
+ * @max: range end
+ * @rnd: random start offset
+ * @taken: is a port in use?
+ * @ctx: for @taken
+ *
+ * Return: the port, or -1 when every port of the range is taken.
+ */
+int nc_nat_pick_port(u16 want, u16 min, u16 max, u32 rnd,
+		     bool (*taken)(void *ctx, u16 port), void *ctx)
+{
+	u32 n = (u32)max - min + 1, i, port;
+
+	if (want >= min && want <= max && !taken(ctx, want))
+		return want;
+	for (i = 0; i < n; i++) {
+		port = min + (rnd + i) % n;
+		if (!taken(ctx, port))
+			return port;
+	}
+	return -1;
+}
+
+struct nc_nat_probe {
+	struct nc_nat_net *nnn;
+	struct nc_nat_ep ep;
+};
+
+static bool nc_nat_out_taken(void *ctx, u16 port)
+{
+	struct nc_nat_probe *p = ctx;
+
+	p->ep.port = htons(port);
+	return rhashtable_lookup_fast(&p->nnn->bind_out, &p->ep,
+				      nc_nat_bind_out_params);
+}
+
+/* Context: RCU read side or nnn->lock. */
+struct nc_nat_binding *nc_nat_binding_by_out(struct nc_nat_net *nnn,
+					     const struct nc_nat_ep *out)
+{
+	return rhashtable_lookup(&nnn->bind_out, out, nc_nat_bind_out_params);
+}
+
+/**
+ * nc_nat_bind - the binding of an inside endpoint, made if needed
+ * @nnn: the netns
+ * @in: inside endpoint (addr, port, proto)
+ * @out_addr: outside address to map to
+ * @port_min: outside port range start
+ * @port_max: outside port range end
+ * @filtering: inbound filtering of a new binding
+ *
+ * Context: nnn->lock held.  A new binding has no flow yet: the caller adds
+ * one or drops it with nc_nat_binding_put().
+ *
+ * Return: the binding, or NULL when the range is exhausted or memory short.
+ */
+struct nc_nat_binding *nc_nat_bind(struct nc_nat_net *nnn,
+				   const struct nc_nat_ep *in, __be32 out_addr,
+				   u16 port_min, u16 port_max, u8 filtering)
+{
+	struct nc_nat_probe probe = { .nnn = nnn };
+	struct nc_nat_binding *b;
+	struct nc_nat_ep key = *in;
+	int port;
+
+	lockdep_assert_held(&nnn->lock);
+	key.out_addr = out_addr;
+	key.pad = 0;
+	b = rhashtable_lookup_fast(&nnn->bind_in, &key, nc_nat_bind_in_params);
+	if (b)
+		return b;
+
+	probe.ep.addr = out_addr;
+	probe.ep.proto = in->proto;
+	port = nc_nat_pick_port(ntohs(in->port), port_min, port_max,
+				get_random_u32(), nc_nat_out_taken, &probe);
+	if (port < 0)
+		return NULL;
+	b = kzalloc(sizeof(*b), GFP_ATOMIC);
+	if (!b)
+		return NULL;
+	b->in = key;
+	b->out.addr = out_addr;
+	b->out.port = htons(port);
+	b->out.proto = in->proto;
+	b->filtering = filtering;
+	INIT_HLIST_HEAD(&b->flows);
+	if (rhashtable_insert_fast(&nnn->bind_in, &b->in_node,
+				   nc_nat_bind_in_params))
+		goto err_free;
+	if (rhashtable_insert_fast(&nnn->bind_out, &b->out_node,
+				   nc_nat_bind_out_params)) {
+		rhashtable_remove_fast(&nnn->bind_in, &b->in_node,
+				       nc_nat_bind_in_params);
+		goto err_free;
+	}
+	return b;
+
+err_free:
+	kfree(b);
+	return NULL;
+}
+
+/*
+ * May a packet from a remote endpoint that has no flow yet come in through
+ * this binding?  @t is the packet's tuple (src = the remote endpoint).
+ * Context: nnn->lock held.
+ */
+bool nc_nat_binding_admits(const struct nc_nat_binding *b,
+			   const struct nc_nat_tuple *t)
+{
+	const struct nc_nat_flow *f;
+
+	switch (b->filtering) {
+	case NETCHANNEL_NAT_FILTER_EIF:
+		return true;
+	case NETCHANNEL_NAT_FILTER_ADF:
+		hlist_for_each_entry(f, &b->flows, bnode)
+			if (f->th[NC_NAT_DIR_OUT].t.dst == t->src)
+				return true;
+		return false;
+	default:
+		/* the exact remote endpoint would have found its flow */
+		return false;
+	}
+}
+
+/* Drop a binding that no flow uses any more.  Context: nnn->lock held. */
+void nc_nat_binding_put(struct nc_nat_net *nnn, struct nc_nat_binding *b)
+{
+	lockdep_assert_held(&nnn->lock);
+	if (!hlist_empty(&b->flows))
+		return;
+	rhashtable_remove_fast(&nnn->bind_in, &b->in_node,
+			       nc_nat_bind_in_params);
+	rhashtable_remove_fast(&nnn->bind_out, &b->out_node,
+			       nc_nat_bind_out_params);
+	kfree_rcu(b, rcu);
+}
+
+int nc_nat_bindings_init(struct nc_nat_net *nnn)
+{
+	int err;
+
+	err = rhashtable_init(&nnn->bind_in, &nc_nat_bind_in_params);
+	if (err)
+		return err;
+	err = rhashtable_init(&nnn->bind_out, &nc_nat_bind_out_params);
+	if (err)
+		rhashtable_destroy(&nnn->bind_in);
+	return err;
+}
+
+/* After every flow is gone, so is every binding. */
+void nc_nat_bindings_exit(struct nc_nat_net *nnn)
+{
+	rhashtable_destroy(&nnn->bind_out);
+	rhashtable_destroy(&nnn->bind_in);
+}

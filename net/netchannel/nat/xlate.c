@@ -1,0 +1,367 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The NAT data path: which flow a packet belongs to, creating flows on a
+ * rule's first packet, and rewriting packets to the other direction's
+ * inverse tuple.  Only IPv4 is translated; TCP, UDP and ICMP echo have
+ * flows, ICMP errors are translated through the flow they quote, other
+ * protocols pass through untouched.
+ */
+#include <linux/icmp.h>
+#include <linux/inetdevice.h>
+#include <net/ip.h>
+#include <net/route.h>
+
+#include "nat.h"
+
+/* Fragments of NAT traffic are reassembled before lookup; this user id
+ * keeps our queues apart from the stack's own reassembly.
+ */
+#define NC_NAT_DEFRAG_USER	IP_DEFRAG_VS_FWD
+
+static bool nc_nat_is_echo(u8 type)
+{
+	return type == ICMP_ECHO || type == ICMP_ECHOREPLY;
+}
+
+/**
+ * nc_nat_tuple_of - the flow tuple of a parsed IPv4 packet
+ * @skb: the packet
+ * @pkt: its parse state (transport header present)
+ * @t: filled in
+ *
+ * Return: false for packets that have no flow of their own (ICMP other
+ * than echo, protocols without ports, later fragments).
+ */
+bool nc_nat_tuple_of(const struct sk_buff *skb, const struct nc_pkt *pkt,
+		     struct nc_nat_tuple *t)
+{
+	const struct icmphdr *ih;
+
+	memset(t, 0, sizeof(*t));
+	t->src = pkt->key.src.ip;
+	t->dst = pkt->key.dst.ip;
+	t->proto = pkt->key.proto;
+	switch (pkt->key.proto) {
+	case IPPROTO_TCP:
+	case IPPROTO_UDP:
+		if (!(pkt->key.flags & NC_KEY_F_PORTS))
+			return false;
+		t->sport = pkt->key.sport;
+		t->dport = pkt->key.dport;
+		return true;
+	case IPPROTO_ICMP:
+		if (!pkt->l4hdr || pkt->thoff + sizeof(*ih) > pkt->l3len ||
+		    skb_headlen(skb) < pkt->thoff + sizeof(*ih))
+			return false;
+		ih = (const struct icmphdr *)(skb->data + pkt->thoff);
+		if (!nc_nat_is_echo(ih->type))
+			return false;
+		t->sport = ih->un.echo.id;
+		t->dport = ih->un.echo.id;
+		return true;
+	default:
+		return false;
+	}
+}
+
+void nc_nat_invert(const struct nc_nat_tuple *t, struct nc_nat_tuple *inv)
+{
+	memset(inv, 0, sizeof(*inv));
+	inv->src = t->dst;
+	inv->dst = t->src;
+	inv->sport = t->dport;
+	inv->dport = t->sport;
+	inv->proto = t->proto;
+}
+
+static bool nc_nat_set(struct sk_buff *skb, struct nc_pkt *pkt,
+		       enum nc_field field, const void *val, unsigned int len)
+{
+	union nc_addr to = {};
+
+	memcpy(&to, val, len);
+	return nc_rewrite_field(skb, pkt, field, &to);
+}
+
+/**
+ * nc_nat_xlate - rewrite a packet to tuple @to, checksums included
+ * @skb: the packet
+ * @pkt: its parse state
+ * @to: addresses and ports it must leave with
+ *
+ * Return: false if the packet could not be made writable.
+ */
+bool nc_nat_xlate(struct sk_buff *skb, struct nc_pkt *pkt,
+		  const struct nc_nat_tuple *to)
+{
+	bool ok = nc_nat_set(skb, pkt, NC_FIELD_SADDR, &to->src, 4) &&
+		  nc_nat_set(skb, pkt, NC_FIELD_DADDR, &to->dst, 4);
+
+	if (ok && pkt->key.proto == IPPROTO_ICMP)
+		ok = nc_nat_set(skb, pkt, NC_FIELD_ICMP_ID, &to->sport, 2);
+	else if (ok)
+		ok = nc_nat_set(skb, pkt, NC_FIELD_SPORT, &to->sport, 2) &&
+		     nc_nat_set(skb, pkt, NC_FIELD_DPORT, &to->dport, 2);
+	return nc_csum_apply(skb, pkt) && ok;
+}
+
+/* Reassemble IPv4 fragments; false when the skb was taken (queued). */
+static bool nc_nat_defrag(struct sk_buff *skb, struct nc_pkt *pkt)
+{
+	u32 iif = pkt->key.iif;
+
+	if (ip_defrag(dev_net(skb->dev), skb, NC_NAT_DEFRAG_USER))
+		return false;
+	memset(pkt, 0, sizeof(*pkt));
+	pkt->key.iif = iif;
+	return true;
+}
+
+/*
+ * A packet from a remote endpoint with no flow yet, to the outside
+ * endpoint of a binding: let it in if the binding's filtering admits it.
+ */
+static enum nc_hook_ret nc_nat_inbound_new(struct nc_nat_net *nnn,
+					   struct nc_nat_binding *b,
+					   struct sk_buff *skb,
+					   struct nc_pkt *pkt,
+					   const struct nc_nat_tuple *t)
+{
+	enum nc_nat_reason why = NC_NAT_R_FILTERED;
+	struct nc_nat_tuple orig = {};
+	struct nc_nat_flow *f = NULL;
+	struct nc_nat_thash *th;
+	struct nc_nat_rule r;
+
+	spin_lock(&nnn->lock);
+	th = nc_nat_lookup(nnn, t);
+	if (th) {
+		f = nc_nat_flow_of(th);
+	} else if (nc_nat_binding_admits(b, t)) {
+		orig.src = b->in.addr;
+		orig.sport = b->in.port;
+		orig.dst = t->src;
+		orig.dport = t->sport;
+		orig.proto = t->proto;
+		r.verdict = NETCHANNEL_VERDICT_SNAT;
+		f = nc_nat_flow_create(nnn, &orig, t, &r, 0, b, &why);
+	}
+	spin_unlock(&nnn->lock);
+	if (!f) {
+		nc_nat_count(nnn, why);
+		pkt->reason = NETCHANNEL_REASON_CONSUMER;
+		return NC_HOOK_DROP;
+	}
+	return nc_nat_forward(nnn, f, th ? th->t.dir : NC_NAT_DIR_IN, skb, pkt);
+}
+
+/**
+ * nc_nat_rx - the consumer's receive hook: packets of known flows
+ * @ncd: the attached device
+ * @skb: the packet
+ * @pkt: its parse state
+ *
+ * Context: RCU read side, softirq.
+ */
+enum nc_hook_ret nc_nat_rx(struct nc_dev *ncd, struct sk_buff *skb,
+			   struct nc_pkt *pkt)
+{
+	struct nc_nat_net *nnn = nc_nat_net(dev_net(skb->dev));
+	struct nc_nat_binding *b;
+	struct nc_nat_thash *th;
+	struct nc_nat_tuple t;
+	struct nc_nat_ep out;
+
+	if (pkt->key.family != AF_INET || !nc_nat_active(nnn))
+		return NC_HOOK_CONTINUE;
+	if (pkt->key.flags & NC_KEY_F_FRAG) {
+		if (!nc_nat_defrag(skb, pkt))
+			return NC_HOOK_STOLEN;
+		if (nc_parse(skb, pkt))
+			return NC_HOOK_PASS;
+	}
+	if (!nc_nat_tuple_of(skb, pkt, &t)) {
+		if (pkt->key.proto == IPPROTO_ICMP && pkt->l4hdr)
+			return nc_nat_icmp_error(nnn, skb, pkt);
+		return nc_nat_netmap_reverse(nnn, skb, pkt);
+	}
+	th = nc_nat_lookup(nnn, &t);
+	if (th)
+		return nc_nat_forward(nnn, nc_nat_flow_of(th), th->t.dir, skb,
+				      pkt);
+
+	memset(&out, 0, sizeof(out));
+	out.addr = t.dst;
+	out.port = t.dport;
+	out.proto = t.proto;
+	b = nc_nat_binding_by_out(nnn, &out);
+	if (b)
+		return nc_nat_inbound_new(nnn, b, skb, pkt, &t);
+	return nc_nat_netmap_reverse(nnn, skb, pkt);
+}
+
+/* The pool address of an inside address: stable, so pooling is paired. */
+static __be32 nc_nat_pool_addr(const struct nc_nat_rule *r, __be32 in)
+{
+	u32 n = ntohl(r->addr_max) - ntohl(r->addr_min) + 1;
+
+	return htonl(ntohl(r->addr_min) + jhash_1word((__force u32)in, 0) % n);
+}
+
+/* The address masquerade uses: the egress device's primary address. */
+static __be32 nc_nat_masq_addr(struct sk_buff *skb, __be32 daddr)
+{
+	struct rtable *rt;
+	__be32 addr;
+
+	rt = nc_nat_route(dev_net(skb->dev), daddr, 0);
+	if (IS_ERR(rt))
+		return 0;
+	addr = inet_select_addr(rt->dst.dev, rt_nexthop(rt, daddr),
+				RT_SCOPE_UNIVERSE);
+	ip_rt_put(rt);
+	return addr;
+}
+
+/* Would the target answer straight back out of the device it came in? */
+static bool nc_nat_hairpin(struct sk_buff *skb, __be32 target)
+{
+	struct rtable *rt;
+	bool same;
+
+	rt = nc_nat_route(dev_net(skb->dev), target, 0);
+	if (IS_ERR(rt))
+		return false;
+	same = rt->dst.dev == skb->dev;
+	ip_rt_put(rt);
+	return same;
+}
+
+/*
+ * Outside ports (or echo identifiers) a new binding may use: the rule's
+ * range; any identifier for ICMP; any port for the hairpin of a dnat rule.
+ */
+static void nc_nat_range(const struct nc_nat_rule *r, u8 proto, u16 *min,
+			 u16 *max)
+{
+	*min = r->port_min;
+	*max = r->port_max;
+	if (proto == IPPROTO_ICMP) {
+		*min = 0;
+		*max = 65535;
+	} else if (r->verdict == NETCHANNEL_VERDICT_DNAT) {
+		*min = 1;
+		*max = 65535;
+	}
+}
+
+struct nc_nat_plan {
+	struct nc_nat_tuple reply;
+	__be32 bind_addr;	/* bind the source to this address, or 0 */
+};
+
+/* What the reply tuple of a new flow will be, before any binding. */
+static bool nc_nat_plan(struct sk_buff *skb, const struct nc_nat_rule *r,
+			const struct nc_nat_tuple *t, struct nc_nat_plan *p)
+{
+	nc_nat_invert(t, &p->reply);
+	p->bind_addr = 0;
+	switch (r->verdict) {
+	case NETCHANNEL_VERDICT_SNAT:
+		p->bind_addr = nc_nat_pool_addr(r, t->src);
+		break;
+	case NETCHANNEL_VERDICT_MASQUERADE:
+		p->bind_addr = nc_nat_masq_addr(skb, t->dst);
+		break;
+	case NETCHANNEL_VERDICT_DNAT:
+		p->reply.src = r->addr_min;
+		if (r->port_min && t->proto != IPPROTO_ICMP)
+			p->reply.sport = htons(r->port_min);
+		/* hairpin: the inside host must see replies come from us */
+		if (nc_nat_hairpin(skb, r->addr_min))
+			p->bind_addr = t->dst;
+		break;
+	}
+	return p->bind_addr || r->verdict == NETCHANNEL_VERDICT_DNAT;
+}
+
+/*
+ * Create the flow of a rule's first packet.  Context: RCU, softirq; takes
+ * nnn->lock.  Returns the flow (maybe made by a racing CPU) or NULL.
+ */
+static struct nc_nat_flow *nc_nat_create(struct nc_nat_net *nnn,
+					 struct sk_buff *skb,
+					 const struct nc_nat_rule *r,
+					 u32 handle,
+					 const struct nc_nat_tuple *t,
+					 struct nc_nat_plan *p,
+					 enum nc_nat_reason *why)
+{
+	struct nc_nat_binding *b = NULL;
+	struct nc_nat_flow *f = NULL;
+	struct nc_nat_thash *th;
+	struct nc_nat_ep in;
+	u16 pmin, pmax;
+
+	spin_lock(&nnn->lock);
+	th = nc_nat_lookup(nnn, t);
+	if (th) {
+		f = nc_nat_flow_of(th);
+		goto out;
+	}
+	if (p->bind_addr) {
+		memset(&in, 0, sizeof(in));
+		in.addr = t->src;
+		in.port = t->sport;
+		in.proto = t->proto;
+		nc_nat_range(r, t->proto, &pmin, &pmax);
+		b = nc_nat_bind(nnn, &in, p->bind_addr, pmin, pmax,
+				r->filtering);
+		if (!b) {
+			*why = NC_NAT_R_NO_PORT;
+			goto out;
+		}
+		p->reply.dst = b->out.addr;
+		p->reply.dport = b->out.port;
+		if (t->proto == IPPROTO_ICMP)	/* echo replies carry one id */
+			p->reply.sport = b->out.port;
+	}
+	f = nc_nat_flow_create(nnn, t, &p->reply, r, handle, b, why);
+	if (!f && b)
+		nc_nat_binding_put(nnn, b);
+out:
+	spin_unlock(&nnn->lock);
+	return f;
+}
+
+/**
+ * nc_nat_new_flow - a NAT rule matched a packet without a flow
+ * @skb: the packet
+ * @pkt: its parse state
+ * @r: the rule's arguments
+ * @handle: the rule's handle
+ *
+ * Context: RCU read side, softirq (the rule's hook chain).
+ */
+enum nc_hook_ret nc_nat_new_flow(struct sk_buff *skb, struct nc_pkt *pkt,
+				 const struct nc_nat_rule *r, u32 handle)
+{
+	struct nc_nat_net *nnn = nc_nat_net(dev_net(skb->dev));
+	enum nc_nat_reason why = NC_NAT_R_NOMEM;
+	struct nc_nat_plan plan;
+	struct nc_nat_tuple t;
+	struct nc_nat_flow *f;
+
+	/* netmap is stateless; other protocols have no flows: untouched */
+	if (pkt->key.family != AF_INET || !nc_nat_tuple_of(skb, pkt, &t))
+		return NC_HOOK_PASS;
+	if (!nc_nat_plan(skb, r, &t, &plan))
+		return NC_HOOK_PASS;	/* masquerade without an address */
+	f = nc_nat_create(nnn, skb, r, handle, &t, &plan, &why);
+	if (!f) {
+		nc_nat_count(nnn, why);
+		pkt->reason = NETCHANNEL_REASON_CONSUMER;
+		return NC_HOOK_DROP;
+	}
+	return nc_nat_forward(nnn, f, NC_NAT_DIR_OUT, skb, pkt);
+}
