@@ -18,8 +18,9 @@ build_one() {
 	esac
 	out=$top/build/modules/$krel
 	mkdir -p "$out/src"
-	# rsync keeps mtimes, so an unchanged tree rebuilds nothing
-	rsync -a --delete --exclude='*.o' --exclude='*.ko' --exclude='.*.cmd' \
+	# copied by content: changed files get a new mtime and are rebuilt,
+	# unchanged ones keep theirs, so an unchanged tree rebuilds nothing
+	rsync -rlc --delete --exclude='*.o' --exclude='*.ko' --exclude='.*.cmd' \
 		--exclude='*.mod*' --exclude='modules.order' --exclude='Module.symvers' \
 		--filter='P *.o' --filter='P *.ko' --filter='P .*.cmd' --filter='P *.mod*' \
 		--filter='P modules.order' --filter='P Module.symvers' \

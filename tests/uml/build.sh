@@ -6,7 +6,8 @@
 #   linux-6.12-src/   the unpacked source tree, shared, unpacked once
 #   uml-test/linux    test kernel: KUnit + lockdep/RCU/list debugging
 #   uml-bench/linux   bench kernel: same networking options, no debugging
-# The project is copied into the source tree with rsync (mtimes kept) and
+# The project is copied into the source tree with rsync (by content: a
+# changed file gets a new mtime, an unchanged one keeps its old one) and
 # wired into net/Kconfig and net/Makefile, so a second run with nothing
 # changed only runs make's dependency check.
 #
@@ -87,13 +88,13 @@ if [ ! -e "$src/.nc-unpacked" ]; then
 fi
 
 # --- 2. wire the project in (idempotent) ---
-rsync -a --delete --exclude='*.o' --exclude='*.ko' --exclude='.*.cmd' \
+rsync -rlc --delete --exclude='*.o' --exclude='*.ko' --exclude='.*.cmd' \
 	--exclude='*.mod' --exclude='*.mod.c' --exclude='modules.order' \
 	"$top/net/netchannel/" "$src/net/netchannel/"
-rsync -a "$top/include/uapi/linux/netchannel.h" "$src/include/uapi/linux/"
+rsync -rlc "$top"/include/uapi/linux/netchannel*.h "$src/include/uapi/linux/"
 # The project's top-level Kconfig sources "net/netchannel/Kconfig" (paths
 # are relative to the source tree), so it can live anywhere; net/ it is.
-rsync -a "$top/Kconfig" "$src/net/Kconfig.netchannel"
+rsync -rlc "$top/Kconfig" "$src/net/Kconfig.netchannel"
 if ! grep -q '^source "net/Kconfig.netchannel"' "$src/net/Kconfig"; then
 	# inside menu "Networking options", next to the other datapaths
 	sed -i '/^source "net\/openvswitch\/Kconfig"/a source "net/Kconfig.netchannel"' \

@@ -86,7 +86,8 @@ static bool nc_nat_too_big(const struct sk_buff *skb,
 static void nc_nat_output(struct nc_nat_net *nnn, struct sk_buff *skb,
 			  struct dst_entry *dst, bool fragment)
 {
-	u16 frag_max = IPCB(skb)->frag_max_size;	/* set by reassembly */
+	/* set by reassembly; nc_nat_rx() cleared it for other packets */
+	u16 frag_max = IPCB(skb)->frag_max_size;
 
 	ip_decrease_ttl(ip_hdr(skb));
 	skb_forward_csum(skb);

@@ -74,7 +74,7 @@ static bool nc_nat_out_taken(void *ctx, u16 port)
 struct nc_nat_binding *nc_nat_binding_by_out(struct nc_nat_net *nnn,
 					     const struct nc_nat_ep *out)
 {
-	return rhashtable_lookup(&nnn->bind_out, out, nc_nat_bind_out_params);
+	return rhashtable_lookup_fast(&nnn->bind_out, out, nc_nat_bind_out_params);
 }
 
 /**

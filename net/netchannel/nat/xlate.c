@@ -127,11 +127,11 @@ static enum nc_hook_ret nc_nat_inbound_new(struct nc_nat_net *nnn,
 					   struct nc_pkt *pkt,
 					   const struct nc_nat_tuple *t)
 {
+	const struct nc_nat_rule r = { .verdict = NETCHANNEL_VERDICT_SNAT };
 	enum nc_nat_reason why = NC_NAT_R_FILTERED;
 	struct nc_nat_tuple orig = {};
 	struct nc_nat_flow *f = NULL;
 	struct nc_nat_thash *th;
-	struct nc_nat_rule r;
 
 	spin_lock(&nnn->lock);
 	th = nc_nat_lookup(nnn, t);
@@ -143,7 +143,6 @@ static enum nc_hook_ret nc_nat_inbound_new(struct nc_nat_net *nnn,
 		orig.dst = t->src;
 		orig.dport = t->sport;
 		orig.proto = t->proto;
-		r.verdict = NETCHANNEL_VERDICT_SNAT;
 		f = nc_nat_flow_create(nnn, &orig, t, &r, 0, b, &why);
 	}
 	spin_unlock(&nnn->lock);
@@ -174,6 +173,12 @@ enum nc_hook_ret nc_nat_rx(struct nc_dev *ncd, struct sk_buff *skb,
 
 	if (pkt->key.family != AF_INET || !nc_nat_active(nnn))
 		return NC_HOOK_CONTINUE;
+	/*
+	 * The control block still holds whatever the sender's layers left;
+	 * the stack clears it in ip_rcv, the fast path must do it here so
+	 * that only reassembly's frag_max_size reaches the fragmenter.
+	 */
+	memset(IPCB(skb), 0, sizeof(struct inet_skb_parm));
 	if (pkt->key.flags & NC_KEY_F_FRAG) {
 		if (!nc_nat_defrag(skb, pkt))
 			return NC_HOOK_STOLEN;

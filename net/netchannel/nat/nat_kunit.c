@@ -1,0 +1,336 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * KUnit: port allocation and bindings (preservation, random choice, no
+ * overloading, exhaustion, endpoint-independent mapping), and ICMP error
+ * quote translation checked against full checksum recomputation.
+ */
+#include <kunit/test.h>
+#include <linux/icmp.h>
+#include <linux/ip.h>
+#include <linux/prandom.h>
+#include <linux/tcp.h>
+#include <linux/udp.h>
+#include <net/ip.h>
+
+#include "nat.h"
+
+static DECLARE_BITMAP(nc_t_taken, 65536);
+
+static bool nc_t_is_taken(void *ctx, u16 port)
+{
+	return test_bit(port, nc_t_taken);
+}
+
+static void nc_nat_port_preserve(struct kunit *test)
+{
+	bitmap_zero(nc_t_taken, 65536);
+	KUNIT_EXPECT_EQ(test, nc_nat_pick_port(5000, 1024, 65535, 7,
+					       nc_t_is_taken, NULL), 5000);
+	set_bit(5000, nc_t_taken);
+	KUNIT_EXPECT_NE(test, nc_nat_pick_port(5000, 1024, 65535, 7,
+					       nc_t_is_taken, NULL), 5000);
+	/* out of range: never kept */
+	KUNIT_EXPECT_NE(test, nc_nat_pick_port(80, 1024, 65535, 7,
+					       nc_t_is_taken, NULL), 80);
+}
+
+static void nc_nat_port_random_in_range(struct kunit *test)
+{
+	struct rnd_state rnd;
+	int i, p, first = -1;
+	bool differ = false;
+
+	bitmap_zero(nc_t_taken, 65536);
+	set_bit(2000, nc_t_taken);
+	prandom_seed_state(&rnd, 42);
+	for (i = 0; i < 1000; i++) {
+		p = nc_nat_pick_port(2000, 2000, 2999, prandom_u32_state(&rnd),
+				     nc_t_is_taken, NULL);
+		KUNIT_ASSERT_GE(test, p, 2001);
+		KUNIT_ASSERT_LE(test, p, 2999);
+		if (first < 0)
+			first = p;
+		differ |= p != first;
+	}
+	/* RFC 6056: the choice is not predictable from the last one */
+	KUNIT_EXPECT_TRUE(test, differ);
+}
+
+static void nc_nat_port_exhaustion(struct kunit *test)
+{
+	int i, p;
+
+	bitmap_zero(nc_t_taken, 65536);
+	for (i = 0; i < 16; i++) {
+		p = nc_nat_pick_port(3000, 3000, 3015, i * 7919,
+				     nc_t_is_taken, NULL);
+		KUNIT_ASSERT_GE(test, p, 3000);
+		KUNIT_ASSERT_LE(test, p, 3015);
+		KUNIT_ASSERT_FALSE(test, test_bit(p, nc_t_taken));
+		set_bit(p, nc_t_taken);
+	}
+	KUNIT_EXPECT_EQ(test, nc_nat_pick_port(3000, 3000, 3015, 1,
+					       nc_t_is_taken, NULL), -1);
+}
+
+static struct nc_nat_net *nc_t_nnn(struct kunit *test)
+{
+	struct nc_nat_net *nnn = kunit_kzalloc(test, sizeof(*nnn), GFP_KERNEL);
+
+	KUNIT_ASSERT_NOT_NULL(test, nnn);
+	spin_lock_init(&nnn->lock);
+	KUNIT_ASSERT_EQ(test, nc_nat_bindings_init(nnn), 0);
+	return nnn;
+}
+
+static struct nc_nat_ep nc_t_ep(u32 addr, u16 port)
+{
+	struct nc_nat_ep ep = {
+		.addr = htonl(addr),
+		.port = htons(port),
+		.proto = IPPROTO_UDP,
+	};
+
+	return ep;
+}
+
+/* Bindings with one fake flow each, so that they persist. */
+static void nc_nat_bindings_eim(struct kunit *test)
+{
+	struct nc_nat_net *nnn = nc_t_nnn(test);
+	struct nc_nat_binding *a, *a2, *b, *c, *full;
+	struct nc_nat_flow fa = {}, fb = {}, fc = {};
+	struct nc_nat_ep in_a = nc_t_ep(0x0a000001, 4000);
+	struct nc_nat_ep in_b = nc_t_ep(0x0a000002, 4000);
+	struct nc_nat_ep in_c = nc_t_ep(0x0a000003, 4000);
+	__be32 out = htonl(0xc0000201);
+
+	spin_lock_bh(&nnn->lock);
+	a = nc_nat_bind(nnn, &in_a, out, 4000, 4001, 0);
+	KUNIT_ASSERT_NOT_NULL(test, a);
+	hlist_add_head(&fa.bnode, &a->flows);
+	/* the same inside endpoint keeps its outside port (EIM) */
+	a2 = nc_nat_bind(nnn, &in_a, out, 4000, 4001, 0);
+	KUNIT_EXPECT_PTR_EQ(test, a, a2);
+	KUNIT_EXPECT_EQ(test, ntohs(a->out.port), 4000);	/* preserved */
+	/* another inside endpoint never shares it (no overloading) */
+	b = nc_nat_bind(nnn, &in_b, out, 4000, 4001, 0);
+	KUNIT_ASSERT_NOT_NULL(test, b);
+	hlist_add_head(&fb.bnode, &b->flows);
+	KUNIT_EXPECT_EQ(test, ntohs(b->out.port), 4001);
+	/* the range is exhausted */
+	full = nc_nat_bind(nnn, &in_c, out, 4000, 4001, 0);
+	KUNIT_EXPECT_NULL(test, full);
+	/* the outside endpoint finds its binding */
+	KUNIT_EXPECT_PTR_EQ(test, nc_nat_binding_by_out(nnn, &b->out), b);
+	/* a binding dies with its last flow, and frees its port */
+	hlist_del(&fa.bnode);
+	nc_nat_binding_put(nnn, a);
+	c = nc_nat_bind(nnn, &in_c, out, 4000, 4001, 0);
+	KUNIT_ASSERT_NOT_NULL(test, c);
+	hlist_add_head(&fc.bnode, &c->flows);
+	KUNIT_EXPECT_EQ(test, ntohs(c->out.port), 4000);
+	hlist_del(&fb.bnode);
+	nc_nat_binding_put(nnn, b);
+	hlist_del(&fc.bnode);
+	nc_nat_binding_put(nnn, c);
+	spin_unlock_bh(&nnn->lock);
+	rcu_barrier();
+	nc_nat_bindings_exit(nnn);
+}
+
+/* ---- ICMP quotes ---- */
+
+#define NC_T_OUT	0xc0000201	/* outside address */
+#define NC_T_REM	0xcb007107	/* remote */
+#define NC_T_IN		0x0a000005	/* inside host */
+
+static void nc_t_ip(struct iphdr *iph, u8 proto, unsigned int len,
+		    u32 src, u32 dst)
+{
+	memset(iph, 0, sizeof(*iph));
+	iph->version = 4;
+	iph->ihl = 5;
+	iph->ttl = 64;
+	iph->protocol = proto;
+	iph->tot_len = htons(len);
+	iph->saddr = htonl(src);
+	iph->daddr = htonl(dst);
+	iph->check = ip_fast_csum(iph, 5);
+}
+
+/*
+ * An ICMP port unreachable from the remote quoting the whole translated
+ * datagram (@qproto, @l4len bytes of transport), as the router receives it.
+ */
+static struct sk_buff *nc_t_error(struct kunit *test, u8 qproto,
+				  unsigned int l4len, bool udp_zero)
+{
+	unsigned int len = 20 + 8 + 20 + l4len;
+	struct sk_buff *skb = alloc_skb(len, GFP_KERNEL);
+	struct iphdr *outer, *inner;
+	struct icmphdr *ih;
+	u8 *l4;
+
+	KUNIT_ASSERT_NOT_NULL(test, skb);
+	outer = skb_put_zero(skb, len);
+	ih = (struct icmphdr *)(outer + 1);
+	inner = (struct iphdr *)(ih + 1);
+	l4 = (u8 *)(inner + 1);
+	get_random_bytes(l4, l4len);
+	nc_t_ip(inner, qproto, 20 + l4len, NC_T_OUT, NC_T_REM);
+	if (qproto == IPPROTO_UDP) {
+		struct udphdr *uh = (struct udphdr *)l4;
+
+		uh->source = htons(40000);
+		uh->dest = htons(53);
+		uh->len = htons(l4len);
+		uh->check = 0;
+		if (!udp_zero)
+			uh->check = csum_tcpudp_magic(inner->saddr,
+						      inner->daddr, l4len,
+						      IPPROTO_UDP,
+						      csum_partial(l4, l4len, 0));
+	} else if (qproto == IPPROTO_TCP) {
+		struct tcphdr *th = (struct tcphdr *)l4;
+
+		th->source = htons(40000);
+		th->dest = htons(443);
+		th->doff = 5;
+		th->check = 0;
+		th->check = csum_tcpudp_magic(inner->saddr, inner->daddr,
+					      l4len, IPPROTO_TCP,
+					      csum_partial(l4, l4len, 0));
+	} else {
+		struct icmphdr *eh = (struct icmphdr *)l4;
+
+		eh->type = ICMP_ECHO;
+		eh->code = 0;
+		eh->un.echo.id = htons(40000);
+		eh->checksum = 0;
+		eh->checksum = csum_fold(csum_partial(l4, l4len, 0));
+	}
+	ih->type = ICMP_DEST_UNREACH;
+	ih->code = ICMP_PORT_UNREACH;
+	ih->checksum = csum_fold(csum_partial(ih, len - 20, 0));
+	nc_t_ip(outer, IPPROTO_ICMP, len, NC_T_REM, NC_T_OUT);
+	skb->protocol = htons(ETH_P_IP);
+	skb_reset_network_header(skb);
+	return skb;
+}
+
+static void nc_t_check_quote(struct kunit *test, u8 qproto,
+			     unsigned int l4len, bool udp_zero)
+{
+	struct sk_buff *skb = nc_t_error(test, qproto, l4len, udp_zero);
+	struct nc_nat_tuple to = {
+		.src = htonl(NC_T_IN), .dst = htonl(NC_T_REM),
+		.sport = htons(5555), .dport = htons(qproto == IPPROTO_ICMP ?
+						     5555 : 53),
+		.proto = qproto,
+	};
+	struct iphdr *inner = (struct iphdr *)(skb->data + 28);
+	u8 *l4 = (u8 *)(inner + 1);
+
+	KUNIT_ASSERT_EQ(test, nc_nat_icmp_inner(skb, 28, skb->len - 28, &to),
+			0);
+	KUNIT_EXPECT_EQ(test, inner->saddr, to.src);
+	KUNIT_EXPECT_EQ(test, inner->daddr, to.dst);
+	KUNIT_EXPECT_EQ(test, ip_fast_csum(inner, 5), 0);
+	/* the ICMP checksum verifies over the whole message */
+	KUNIT_EXPECT_EQ(test, csum_fold(csum_partial(skb->data + 20,
+						     skb->len - 20, 0)), 0);
+	if (qproto == IPPROTO_ICMP) {
+		KUNIT_EXPECT_EQ(test, ((struct icmphdr *)l4)->un.echo.id,
+				to.sport);
+		KUNIT_EXPECT_EQ(test, csum_fold(csum_partial(l4, l4len, 0)), 0);
+	} else {
+		KUNIT_EXPECT_EQ(test, ((__be16 *)l4)[0], to.sport);
+		KUNIT_EXPECT_EQ(test, ((__be16 *)l4)[1], to.dport);
+	}
+	if (udp_zero)
+		KUNIT_EXPECT_EQ(test, ((struct udphdr *)l4)->check, 0);
+	else if (qproto != IPPROTO_ICMP)
+		KUNIT_EXPECT_EQ(test, csum_tcpudp_magic(inner->saddr,
+							inner->daddr, l4len,
+							qproto,
+							csum_partial(l4, l4len,
+								     0)), 0);
+	kfree_skb(skb);
+}
+
+static void nc_nat_icmp_quote_udp(struct kunit *test)
+{
+	int i;
+
+	for (i = 0; i < 50; i++)
+		nc_t_check_quote(test, IPPROTO_UDP, 8 + i, false);
+}
+
+static void nc_nat_icmp_quote_udp_zero(struct kunit *test)
+{
+	nc_t_check_quote(test, IPPROTO_UDP, 12, true);
+}
+
+static void nc_nat_icmp_quote_tcp(struct kunit *test)
+{
+	int i;
+
+	for (i = 0; i < 50; i++)
+		nc_t_check_quote(test, IPPROTO_TCP, 20, false);
+}
+
+static void nc_nat_icmp_quote_echo(struct kunit *test)
+{
+	int i;
+
+	for (i = 0; i < 50; i++)
+		nc_t_check_quote(test, IPPROTO_ICMP, 8 + i, false);
+}
+
+/* RFC 792 quotes: only 8 bytes of TCP, its checksum not among them */
+static void nc_nat_icmp_quote_short_tcp(struct kunit *test)
+{
+	struct sk_buff *skb = nc_t_error(test, IPPROTO_TCP, 20, false);
+	struct nc_nat_tuple to = {
+		.src = htonl(NC_T_IN), .dst = htonl(NC_T_REM),
+		.sport = htons(5555), .dport = htons(443),
+		.proto = IPPROTO_TCP,
+	};
+	unsigned int len = 20 + 8 + 20 + 8;
+	struct icmphdr *ih;
+
+	/* cut the quote to 8 transport bytes; redo the ICMP checksum */
+	skb_trim(skb, len);
+	ih = (struct icmphdr *)(skb->data + 20);
+	ih->checksum = 0;
+	ih->checksum = csum_fold(csum_partial(ih, len - 20, 0));
+	KUNIT_ASSERT_EQ(test, nc_nat_icmp_inner(skb, 28, 28, &to), 0);
+	KUNIT_EXPECT_EQ(test, ip_fast_csum(skb->data + 28, 5), 0);
+	KUNIT_EXPECT_EQ(test, csum_fold(csum_partial(ih, len - 20, 0)), 0);
+	KUNIT_EXPECT_EQ(test, ((__be16 *)(skb->data + 48))[0], to.sport);
+	/* too short to edit */
+	KUNIT_EXPECT_EQ(test, nc_nat_icmp_inner(skb, 28, 20 + 4, &to),
+			-EINVAL);
+	kfree_skb(skb);
+}
+
+static struct kunit_case nc_nat_cases[] = {
+	KUNIT_CASE(nc_nat_port_preserve),
+	KUNIT_CASE(nc_nat_port_random_in_range),
+	KUNIT_CASE(nc_nat_port_exhaustion),
+	KUNIT_CASE(nc_nat_bindings_eim),
+	KUNIT_CASE(nc_nat_icmp_quote_udp),
+	KUNIT_CASE(nc_nat_icmp_quote_udp_zero),
+	KUNIT_CASE(nc_nat_icmp_quote_tcp),
+	KUNIT_CASE(nc_nat_icmp_quote_echo),
+	KUNIT_CASE(nc_nat_icmp_quote_short_tcp),
+	{}
+};
+
+static struct kunit_suite nc_nat_suite = {
+	.name = "netchannel-nat",
+	.test_cases = nc_nat_cases,
+};
+
+kunit_test_suite(nc_nat_suite);
