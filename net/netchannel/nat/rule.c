@@ -219,6 +219,9 @@ static int nc_nat_rule_init(struct net *net, struct nc_rule *rule,
 				    "NAT translates IPv4 only");
 		return -EOPNOTSUPP;
 	}
+	/* NAT rules match IPv4 only, whether or not they say so */
+	rule->match.present |= NC_M_FAMILY;
+	rule->match.family = AF_INET;
 	r = kzalloc(sizeof(*r), GFP_KERNEL);
 	if (!r)
 		return -ENOMEM;
