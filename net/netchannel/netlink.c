@@ -46,6 +46,7 @@ static const struct nla_policy nc_rule_add_policy[NETCHANNEL_A_MAX + 1] = {
 
 static const struct nla_policy nc_ruleset_policy[NETCHANNEL_A_MAX + 1] = {
 	[NETCHANNEL_A_RULESET]	= NLA_POLICY_NESTED_ARRAY(nc_rule_policy),
+	[NETCHANNEL_A_RULE]	= NLA_POLICY_NESTED(nc_rule_policy),
 };
 
 static const struct nla_policy nc_empty_policy[NETCHANNEL_A_MAX + 1] = {
@@ -614,38 +615,61 @@ static int nc_nl_rule_flush_doit(struct sk_buff *skb, struct genl_info *info)
 	return nc_nl_replace(info, &none);
 }
 
+/* Add the rule of one NETCHANNEL_A_RULE nest of a replace to @rules. */
+static int nc_replace_one(struct net *net, struct nlattr *nest,
+			  struct list_head *rules, unsigned int *n,
+			  struct netlink_ext_ack *extack)
+{
+	struct nc_rule *rule;
+
+	if (nla_type(nest) != NETCHANNEL_A_RULE) {
+		NL_SET_ERR_MSG_ATTR(extack, nest, "a ruleset holds only rules");
+		return -EINVAL;
+	}
+	if (++*n > NETCHANNEL_MAX_RULES) {
+		NL_SET_ERR_MSG_ATTR(extack, nest, "too many rules");
+		return -ENOSPC;
+	}
+	rule = nc_rule_from_nest(net, nest, extack);
+	if (IS_ERR(rule))
+		return PTR_ERR(rule);
+	list_add_tail(&rule->list, rules);
+	return 0;
+}
+
+/*
+ * The new ruleset is every rule nested in NETCHANNEL_A_RULESET, then every
+ * NETCHANNEL_A_RULE at the top level, in order.  A nest is at most 64 KiB
+ * (16-bit length): large rulesets come as top-level rules, an empty one as
+ * an empty RULESET.
+ */
 static int nc_nl_ruleset_replace_doit(struct sk_buff *skb,
 				      struct genl_info *info)
 {
 	struct net *net = genl_info_net(info);
-	struct nc_rule *rule;
 	struct nlattr *nest;
 	LIST_HEAD(rules);
 	int rem, err = 0;
 	unsigned int n = 0;
 
-	if (GENL_REQ_ATTR_CHECK(info, NETCHANNEL_A_RULESET))
+	if (!info->attrs[NETCHANNEL_A_RULESET] &&
+	    !info->attrs[NETCHANNEL_A_RULE]) {
+		NL_SET_ERR_MSG(info->extack, "no ruleset given");
 		return -EINVAL;
+	}
 	rtnl_lock();
 	nc_consumers_lock_edit();
-	nla_for_each_nested(nest, info->attrs[NETCHANNEL_A_RULESET], rem) {
-		if (nla_type(nest) != NETCHANNEL_A_RULE) {
-			NL_SET_ERR_MSG_ATTR(info->extack, nest,
-					    "a ruleset holds only rules");
-			err = -EINVAL;
-			break;
+	if (info->attrs[NETCHANNEL_A_RULESET])
+		nla_for_each_nested(nest, info->attrs[NETCHANNEL_A_RULESET], rem) {
+			err = nc_replace_one(net, nest, &rules, &n, info->extack);
+			if (err)
+				break;
 		}
-		if (++n > NETCHANNEL_MAX_RULES) {
-			NL_SET_ERR_MSG_ATTR(info->extack, nest, "too many rules");
-			err = -ENOSPC;
+	nlmsg_for_each_attr(nest, info->nlhdr, GENL_HDRLEN, rem) {
+		if (err)
 			break;
-		}
-		rule = nc_rule_from_nest(net, nest, info->extack);
-		if (IS_ERR(rule)) {
-			err = PTR_ERR(rule);
-			break;
-		}
-		list_add_tail(&rule->list, &rules);
+		if (nla_type(nest) == NETCHANNEL_A_RULE)
+			err = nc_replace_one(net, nest, &rules, &n, info->extack);
 	}
 	rtnl_unlock();
 	if (!err)

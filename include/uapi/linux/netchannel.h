@@ -93,7 +93,7 @@ enum netchannel_reason {
 
 #define NETCHANNEL_REASON_MAX (__NETCHANNEL_REASON_MAX - 1)
 
-/* Per-netns statistics: one u64 attribute per reason. */
+/* Per-netns statistics: counters by reason, sizes. */
 enum {
 	NETCHANNEL_A_STATS_UNSPEC,
 	NETCHANNEL_A_STATS_REASON,	/* nest: NETCHANNEL_A_REASON_* */
@@ -126,7 +126,7 @@ enum {
 	NETCHANNEL_CMD_RULE_DEL,	/* RULE { HANDLE } */
 	NETCHANNEL_CMD_RULE_GET,	/* dump: GENERATION RULE */
 	NETCHANNEL_CMD_RULE_FLUSH,	/* no attributes */
-	NETCHANNEL_CMD_RULESET_REPLACE,	/* RULESET { RULE... } */
+	NETCHANNEL_CMD_RULESET_REPLACE,	/* RULESET { RULE... } and/or RULE... */
 	NETCHANNEL_CMD_STATS_GET,	/* reply: STATS GENERATION */
 
 	__NETCHANNEL_CMD_MAX,
