@@ -205,6 +205,9 @@ struct nc_counters {
 	u64_stats_t v[];
 };
 
+/* Most counters one array may hold (the NAT's reasons are the most). */
+#define NC_COUNTERS_MAX 32
+
 struct nc_counters __percpu *nc_counters_alloc(unsigned int n);
 void nc_counters_add(struct nc_counters __percpu *c, unsigned int i, u64 val);
 void nc_counters_read(struct nc_counters __percpu *c, unsigned int n,

@@ -14,6 +14,8 @@ struct nc_counters __percpu *nc_counters_alloc(unsigned int n)
 	struct nc_counters __percpu *c;
 	int cpu;
 
+	if (WARN_ON(n > NC_COUNTERS_MAX))
+		return NULL;
 	c = __alloc_percpu(struct_size_t(struct nc_counters, v, n),
 			   __alignof__(u64));
 	if (!c)
@@ -45,7 +47,7 @@ void nc_counters_read(struct nc_counters __percpu *c, unsigned int n,
 	memset(out, 0, n * sizeof(*out));
 	for_each_possible_cpu(cpu) {
 		const struct nc_counters *s = per_cpu_ptr(c, cpu);
-		u64 v[__NETCHANNEL_REASON_MAX];
+		u64 v[NC_COUNTERS_MAX];
 
 		if (WARN_ON_ONCE(n > ARRAY_SIZE(v)))
 			return;

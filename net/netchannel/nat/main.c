@@ -95,6 +95,7 @@ static int __init nc_nat_init(void)
 {
 	int err;
 
+	BUILD_BUG_ON(__NC_NAT_R_MAX > NC_COUNTERS_MAX);
 	err = nc_nat_flow_cache_init();
 	if (err)
 		return err;
