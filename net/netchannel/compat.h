@@ -8,7 +8,7 @@
 #define _NET_NETCHANNEL_COMPAT_H
 
 /* 6.5 moved the GSO helpers (skb_gso_validate_network_len) to net/gso.h */
-#if __has_include(<net/gso.h>)
+#if __has_include("net/gso.h")
 #include <net/gso.h>
 #endif
 

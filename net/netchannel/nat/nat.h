@@ -156,6 +156,7 @@ static inline bool nc_nat_active(struct nc_nat_net *nnn)
 {
 	return atomic_read(&nnn->nrules) || atomic_read(&nnn->nflows);
 }
+
 void nc_nat_count(struct nc_nat_net *nnn, enum nc_nat_reason r);
 
 /* flow.c */

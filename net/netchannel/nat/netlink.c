@@ -11,7 +11,7 @@
 #include "nat.h"
 
 #define NC_NAT_TIMEOUT_MAX	(7 * 86400)
-#define NC_NAT_FLOWS_MAX	(1U << 24)
+#define NC_NAT_FLOWS_MAX	BIT(24)
 
 static struct genl_family nc_nat_genl_family;
 
