@@ -13,8 +13,9 @@
 #     line counts as one failure, and so does a kernel splat in the boot.
 #   - everything a script creates lives in namespaces made by `ns_add`,
 #     removed on exit, so scripts can share one QEMU boot;
-#   - every tests/net/*.sh except this file is a scenario (helpers in other
-#     languages are fine: only *.sh files are run).
+#   - every tests/net/*.sh except this file and *_lib.sh (shared helpers of
+#     a group of scenarios) is a scenario (helpers in other languages are
+#     fine: only *.sh files are run).
 #
 # A scenario looks like:
 #   . "$(dirname "$0")/lib.sh"
