@@ -65,11 +65,11 @@ check_eq "pmtu: counters (punted to r1's stack)" \
 
 # --- a crafted error with a bad checksum, then with a good one ---
 nsbg s1 python3 "$NAT_TOOL" udp-echo 7000
-wait_until 5 listening s1 udp 7000
+settle 5 listening s1 udp 7000
 rm -f /tmp/nat-icmp-ready /tmp/nat-icmp-go
 nsbg h1 python3 "$NAT_TOOL" --timeout 10 probe 192.0.2.2:7000 \
 	send,reply,ready:/tmp/nat-icmp-ready,err,drain --sport 45000 >/tmp/nat-icmp-h1.log
-wait_until 5 test -e /tmp/nat-icmp-ready
+settle 5 test -e /tmp/nat-icmp-ready
 check_eq "craft: flow to quote" "192.0.2.1:45000" \
 	flowq r1 'f["inside"] == "10.0.1.2:45000"' outside
 # ICMP port unreachable 192.0.2.2 -> 192.0.2.1 quoting 192.0.2.1:45000 ->
@@ -103,7 +103,7 @@ check "craft: bad checksum counted" wait_until 5 ctr_is r1 icmp-bad-checksum 1
 check_eq "craft: bad checksum: counters" \
 	"punt-ttl=0 punt-mtu=0 icmp-translated=0 icmp-bad-checksum=1" ctr_deltas r1 $C
 craft good
-wait_until 10 grep -q '^err' /tmp/nat-icmp-h1.log
+settle 10 grep -q '^err' /tmp/nat-icmp-h1.log
 check_eq "craft: h1 got only the good one" "send: ok
 reply: 32 bytes from 192.0.2.2:7000
 err: ICMP 3/3 from 192.0.2.2 info 0" cat /tmp/nat-icmp-h1.log

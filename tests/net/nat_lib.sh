@@ -93,6 +93,9 @@ wait_until() {
 	done
 	"$@" >/dev/null 2>&1
 }
+# settle SECONDS CMD...: wait_until as a statement of its own: a timeout
+# is shown, and left to the checks that follow to fail (never set -e)
+settle() { wait_until "$@" || echo "    (gave up after $1 s waiting for: ${*:2})"; }
 # listening NS udp|tcp PORT: a socket is bound/listening on PORT in NS
 listening() {
 	local opt=-lun

@@ -49,8 +49,8 @@ check_csum "ping: no checksum errors"
 # --- UDP request/response, port preservation ---
 nsbg s1 python3 "$NAT_TOOL" udp-echo 7000 >/tmp/nat-echo-s1.log
 nsbg s2 python3 "$NAT_TOOL" udp-echo 7000 >/tmp/nat-echo-s2.log
-wait_until 5 listening s1 udp 7000
-wait_until 5 listening s2 udp 7000
+settle 5 listening s1 udp 7000
+settle 5 listening s2 udp 7000
 check_eq "udp: 10 requests answered" "ok 10" \
 	tool h1 udp-req 192.0.2.2:7000 --sport 40000 --count 10 --size 300
 check_eq "udp: s1 saw 192.0.2.1:40000 only" "192.0.2.1:40000 10" \
@@ -95,9 +95,9 @@ ip -n "$(ns s2)" route replace default via 198.51.100.1 advmss 8960
 head -c 4M /dev/urandom >/tmp/nat-big
 ctr_snap r1
 nsbg s2 python3 "$NAT_TOOL" --timeout 30 tcp-sink 5001 /tmp/nat-up --ready /tmp/nat-ready1 >/tmp/nat-sink.log
-wait_until 5 test -e /tmp/nat-ready1
+settle 5 test -e /tmp/nat-ready1
 check_eq "tcp: upload h1 -> s2" "sent" tool h1 --timeout 30 tcp-send 198.51.100.2 5001 /tmp/nat-big
-wait_until 10 grep -q . /tmp/nat-sink.log
+settle 10 grep -q . /tmp/nat-sink.log
 check "tcp: upload identical" cmp /tmp/nat-big /tmp/nat-up
 check_eq "tcp: s2 saw the connection from 192.0.2.1" 192.0.2.1 sh -c "cut -d: -f1 /tmp/nat-sink.log"
 check "tcp: r1 punted too-big DF packets" test "$(ctr_delta r1 punt-mtu)" -ge 1
@@ -107,7 +107,7 @@ sport=$(sed -n 's/^[^:]*:\([0-9]*\)$/\1/p' /tmp/nat-sink.log)
 check_eq "tcp: flow endpoints" "tcp 10.0.1.2:$sport 192.0.2.1:$sport 198.51.100.2:5001" \
 	flowq r1 'f["remote"] == "198.51.100.2:5001"' proto inside outside remote
 nsbg s2 python3 "$NAT_TOOL" --timeout 30 tcp-serve 5002 /tmp/nat-big --ready /tmp/nat-ready2 >/dev/null
-wait_until 5 test -e /tmp/nat-ready2
+settle 5 test -e /tmp/nat-ready2
 check_eq "tcp: download s2 -> h1" "fetched" tool h1 --timeout 30 tcp-fetch 198.51.100.2 5002 /tmp/nat-down
 check "tcp: download identical" cmp /tmp/nat-big /tmp/nat-down
 check_eq "tcp: nothing dropped for want of memory" 0 ctr r1 nomem

@@ -1,0 +1,61 @@
+#!/bin/bash
+# nat_netmap.sh: `saddr 10.0.1.0/24 netmap to 203.0.113.0/24` on r1
+# (topology: nat_lib.sh; s1 routes 203.0.113.0/24 via r1).  Stateless 1:1:
+#   - h1 pings s1: s1 sees the requests from 203.0.113.2 (nft counter),
+#     the replies to 203.0.113.2 come back to h1;
+#   - s1 reaches h1 by sending to 203.0.113.2 (UDP request/response): h1
+#     sees s1's own address, s1 gets the answers from 203.0.113.2;
+#   - the netmap counter moves by exactly one per packet each way; no flow
+#     is created;
+#   - TCP both ways through the mapping, compared byte for byte; no
+#     checksum errors anywhere.
+. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/nat_lib.sh"
+nat_require
+nat_topo
+route s1 203.0.113.0/24 via 192.0.2.1
+ncnat r1 rule add saddr 10.0.1.0/24 netmap to 203.0.113.0/24 >/dev/null
+nsx s1 nft -f - <<'EOT'
+table ip t {
+	counter mapped {}
+	counter other {}
+	chain in {
+		type filter hook input priority 0;
+		icmp type echo-request ip saddr 203.0.113.2 counter name mapped
+		icmp type echo-request ip saddr != 203.0.113.2 counter name other
+	}
+}
+EOT
+
+ctr_snap r1
+N=4
+out=$(nsx h1 ping -c $N -i 0.05 -W 2 192.0.2.2 2>&1) || true
+check_eq "ping: $N requests, $N replies" "$N packets transmitted, $N received" \
+	sh -c "echo '$out' | grep -o '[0-9]* packets transmitted, [0-9]* received'"
+check_eq "ping: s1 saw $N from 203.0.113.2" $N nft_counter s1 ip t mapped
+check_eq "ping: s1 saw none from elsewhere" 0 nft_counter s1 ip t other
+check_eq "ping: netmap counted $((2 * N))" $((2 * N)) ctr_delta r1 netmap
+
+ctr_snap r1
+nsbg h1 python3 "$NAT_TOOL" udp-echo 7000 >/tmp/nat-echo-h1.log
+settle 5 listening h1 udp 7000
+check_eq "udp: s1 -> 203.0.113.2 answered from there" "ok 6" \
+	tool s1 udp-req 203.0.113.2:7000 --sport 47000 --count 6
+check_eq "udp: h1 saw s1 itself" "192.0.2.2:47000 64" sh -c "sort -u /tmp/nat-echo-h1.log"
+check_eq "udp: netmap counted 12" 12 ctr_delta r1 netmap
+check_eq "no flows: netmap is stateless" 0 nflows r1
+
+head -c 2M /dev/urandom >/tmp/nat-file
+nsbg s1 python3 "$NAT_TOOL" --timeout 20 tcp-sink 5001 /tmp/nat-up --ready /tmp/nat-r1 >/tmp/nat-sink.log
+settle 5 test -e /tmp/nat-r1
+check_eq "tcp: h1 -> s1 upload" sent tool h1 --timeout 20 tcp-send 192.0.2.2 5001 /tmp/nat-file
+check "tcp: upload identical" cmp /tmp/nat-file /tmp/nat-up
+settle 5 grep -q . /tmp/nat-sink.log
+check_eq "tcp: s1 saw 203.0.113.2" 203.0.113.2 sh -c "cut -d: -f1 /tmp/nat-sink.log"
+nsbg h1 python3 "$NAT_TOOL" --timeout 20 tcp-serve 80 /tmp/nat-file --ready /tmp/nat-r2 >/dev/null
+settle 5 test -e /tmp/nat-r2
+check_eq "tcp: s1 fetches from 203.0.113.2" fetched \
+	tool s1 --timeout 20 tcp-fetch 203.0.113.2 80 /tmp/nat-down
+check "tcp: download identical" cmp /tmp/nat-file /tmp/nat-down
+check_csum "no checksum errors"
+nc_done
