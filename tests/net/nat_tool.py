@@ -51,6 +51,7 @@ def udp_sock(args, bind_addr="", port=0):
 
 def udp_echo(args):
     s = udp_sock(args, args.bind, args.port)
+    s.setsockopt(socket.SOL_SOCKET, 33, 8 << 20)	# SO_RCVBUFFORCE: bursts
     s.settimeout(None)
     ready(args.ready)
     while True:
