@@ -32,7 +32,9 @@ static rx_handler_result_t nc_rx_handler(struct sk_buff **pskb)
 	unsigned int len;
 	int err;
 
-	if (unlikely(skb->pkt_type == PACKET_LOOPBACK))
+	/* looped back, or for another host's MAC (the stack drops those) */
+	if (unlikely(skb->pkt_type == PACKET_LOOPBACK ||
+		     skb->pkt_type == PACKET_OTHERHOST))
 		return RX_HANDLER_PASS;
 	/* taps may hold a reference; we may pull and rewrite */
 	skb = skb_share_check(skb, GFP_ATOMIC);
