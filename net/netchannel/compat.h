@@ -7,8 +7,11 @@
 #ifndef _NET_NETCHANNEL_COMPAT_H
 #define _NET_NETCHANNEL_COMPAT_H
 
-/* 6.5 moved the GSO helpers (skb_gso_validate_network_len) to net/gso.h */
-#if __has_include("net/gso.h")
+/*
+ * 6.5 moved the GSO helpers (skb_gso_validate_network_len) to net/gso.h;
+ * the Kbuild file tests for the header (sparse has no __has_include).
+ */
+#ifdef NC_HAVE_NET_GSO_H
 #include <net/gso.h>
 #endif
 
