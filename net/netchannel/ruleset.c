@@ -112,7 +112,9 @@ int nc_ruleset_add(struct nc_net *nn, struct nc_rule *rule,
 	nc_rule_insert(&nn->rules, rule);
 	err = nc_ruleset_commit(nn, &nn->rules, extack);
 	if (err) {
+		/* a refused edit changes nothing, handle numbering included */
 		list_del_init(&rule->list);
+		nn->next_handle = rule->handle;
 		return err;
 	}
 	nn->nrules++;
@@ -158,6 +160,7 @@ found:
 int nc_ruleset_replace(struct nc_net *nn, struct list_head *rules,
 		       struct netlink_ext_ack *extack)
 {
+	u32 first_handle = nn->next_handle;
 	struct nc_rule *rule, *tmp;
 	LIST_HEAD(sorted);
 	LIST_HEAD(old);
@@ -180,6 +183,7 @@ int nc_ruleset_replace(struct nc_net *nn, struct list_head *rules,
 	err = nc_ruleset_commit(nn, &sorted, extack);
 	if (err) {
 		list_splice(&sorted, rules);
+		nn->next_handle = first_handle;
 		return err;
 	}
 	list_splice_init(&nn->rules, &old);
