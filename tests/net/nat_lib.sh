@@ -103,8 +103,8 @@ listening() {
 	nsx "$1" ss -H "$opt" "sport = :$3" | grep -q .
 }
 
-# tool NS ARGS...: nat_tool.py in NS
-tool() { local n=$1; shift; nsx "$n" python3 "$NAT_TOOL" "$@"; }
+# tool NS ARGS...: nat_tool.py in NS (nsenter: no /sys remount, cheaper)
+tool() { local n=$1; shift; nsenter --net="/run/netns/$(ns "$n")" python3 "$NAT_TOOL" "$@"; }
 
 # flows NS: one line per flow, sorted: "PROTO INSIDE OUTSIDE REMOTE"
 flows() {
@@ -129,33 +129,25 @@ for f in sorted(json.load(sys.stdin), key=lambda f: (f["proto"], f["inside"], f[
 # nflows NS: number of flows listed
 nflows() { ncnat "$1" -j flow list | python3 -c 'import json, sys; print(len(json.load(sys.stdin)))'; }
 
-# nat_json NS: `ncnat -j timeout list` (timeouts, mappings, counters)
-# ctr NS NAME: one NAT counter; ctr_snap NS saves all, ctr_delta NS NAME
-# prints NAME's change since.
-ctr() {
-	ncnat "$1" -j timeout list | python3 -c '
-import json, sys; print(json.load(sys.stdin)["counters"][sys.argv[1]])' "$2"
-}
-ctr_snap() { ncnat "$1" -j timeout list >"/tmp/nat-ctr-$1.json"; }
-ctr_delta() {
-	ncnat "$1" -j timeout list | python3 -c '
-import json, sys
-now = json.load(sys.stdin)["counters"]
-old = json.load(open(sys.argv[1]))["counters"]
-print(now[sys.argv[2]] - old[sys.argv[2]])' "/tmp/nat-ctr-$1.json" "$2"
-}
-# ctr_is NS NAME DELTA: NAME moved by DELTA since ctr_snap (for wait_until)
-ctr_is() { [ "$(ctr_delta "$1" "$2")" = "$3" ]; }
-# ctr_deltas NS NAME...: "NAME=DELTA ..." for several counters at once
+# ctr NS NAME: one NAT counter (`timeout list` "reason NAME N" lines; awk
+# is much cheaper than python in the VMs); ctr_snap NS saves them all,
+# ctr_delta NS NAME prints NAME's change since, ctr_deltas NS NAME...
+# "NAME=DELTA ..." for several.
+ctr() { ncnat "$1" timeout list | awk -v n="$2" '$1 == "reason" && $2 == n { print $3 }'; }
+ctr_snap() { ncnat "$1" timeout list >"/tmp/nat-ctr-$1.txt"; }
 ctr_deltas() {
 	local n=$1; shift
-	ncnat "$n" -j timeout list | python3 -c '
-import json, sys
-now = json.load(sys.stdin)["counters"]
-old = json.load(open(sys.argv[1]))["counters"]
-print(" ".join("%s=%d" % (k, now[k] - old[k]) for k in sys.argv[2:]))' "/tmp/nat-ctr-$n.json" "$@"
+	ncnat "$n" timeout list | awk -v names="$*" '
+		NR == FNR { if ($1 == "reason") old[$2] = $3; next }
+		$1 == "reason" { now[$2] = $3 }
+		END { k = split(names, w, " ")
+			for (i = 1; i <= k; i++)
+				printf "%s%s=%d", (i > 1 ? " " : ""), w[i], now[w[i]] - old[w[i]]
+			print "" }' "/tmp/nat-ctr-$n.txt" -
 }
-
+ctr_delta() { ctr_deltas "$1" "$2" | cut -d= -f2; }
+# ctr_is NS NAME DELTA: NAME moved by DELTA since ctr_snap (for wait_until)
+ctr_is() { [ "$(ctr_delta "$1" "$2")" = "$3" ]; }
 # csum_errors NS: every InCsumErrors of NS (Ip, Tcp, Udp, Icmp; snmp and
 # netstat), "NAME=VALUE" for each that is not 0; empty output when clean.
 csum_errors() {
