@@ -436,52 +436,57 @@ static int nc_put_dev(struct sk_buff *skb, const struct nc_dev *ncd)
 }
 
 /*
- * Dumps resume by position (cb->args[0]) and stamp every message with the
- * generation, so a change between two parts of a dump shows up as
- * NLM_F_DUMP_INTR and the reader starts over.
+ * Dumps walk a list under nc_net::lock, resume by position (cb->args[0])
+ * and stamp every part with the generation, so a change between two parts
+ * of a dump shows up as NLM_F_DUMP_INTR and the reader starts over.
  */
-static void *nc_dump_start_msg(struct sk_buff *skb, struct netlink_callback *cb,
-			       struct nc_net *nn, u8 cmd)
-{
-	void *hdr;
-
-	hdr = genlmsg_put(skb, NETLINK_CB(cb->skb).portid, cb->nlh->nlmsg_seq,
-			  &nc_genl_family, NLM_F_MULTI, cmd);
-	if (hdr)
-		genl_dump_check_consistent(cb, hdr);
-	return hdr;
-}
-
-static int nc_nl_dev_get_dumpit(struct sk_buff *skb,
-				struct netlink_callback *cb)
+static int nc_dump_list(struct sk_buff *skb, struct netlink_callback *cb,
+			struct list_head *head, u8 cmd,
+			int (*put)(struct sk_buff *skb, struct list_head *pos))
 {
 	struct nc_net *nn = nc_net(sock_net(skb->sk));
 	long idx = 0, start = cb->args[0];
-	struct nc_dev *ncd;
+	struct list_head *pos;
 	int err = 0;
 	void *hdr;
 
 	mutex_lock(&nn->lock);
 	/* also stamps the part that only closes the dump (NLMSG_DONE) */
 	cb->seq = nn->generation;
-	list_for_each_entry(ncd, &nn->devs, list) {
+	list_for_each(pos, head) {
 		if (idx++ < start)
 			continue;
-		hdr = nc_dump_start_msg(skb, cb, nn, NETCHANNEL_CMD_DEV_GET);
-		if (!hdr || nc_put_dev(skb, ncd) ||
-		    nla_put_u32(skb, NETCHANNEL_A_GENERATION, nn->generation)) {
+		hdr = genlmsg_put(skb, NETLINK_CB(cb->skb).portid,
+				  cb->nlh->nlmsg_seq, &nc_genl_family,
+				  NLM_F_MULTI, cmd);
+		if (!hdr ||
+		    nla_put_u32(skb, NETCHANNEL_A_GENERATION, nn->generation) ||
+		    put(skb, pos)) {
 			if (hdr)
 				genlmsg_cancel(skb, hdr);
 			idx--;
 			err = -EMSGSIZE;
 			break;
 		}
+		genl_dump_check_consistent(cb, hdr);
 		genlmsg_end(skb, hdr);
 	}
 	mutex_unlock(&nn->lock);
 	cb->args[0] = idx;
 	/* a full skb ends this part; an empty one means one entry is too big */
 	return err && !skb->len ? err : skb->len;
+}
+
+static int nc_dump_dev(struct sk_buff *skb, struct list_head *pos)
+{
+	return nc_put_dev(skb, list_entry(pos, struct nc_dev, list));
+}
+
+static int nc_nl_dev_get_dumpit(struct sk_buff *skb,
+				struct netlink_callback *cb)
+{
+	return nc_dump_list(skb, cb, &nc_net(sock_net(skb->sk))->devs,
+			    NETCHANNEL_CMD_DEV_GET, nc_dump_dev);
 }
 
 /* ---- rules ---- */
@@ -565,36 +570,16 @@ static int nc_nl_rule_del_doit(struct sk_buff *skb, struct genl_info *info)
 	return err;
 }
 
+static int nc_dump_rule(struct sk_buff *skb, struct list_head *pos)
+{
+	return nc_put_rule(skb, list_entry(pos, struct nc_rule, list));
+}
+
 static int nc_nl_rule_get_dumpit(struct sk_buff *skb,
 				 struct netlink_callback *cb)
 {
-	struct nc_net *nn = nc_net(sock_net(skb->sk));
-	long idx = 0, start = cb->args[0];
-	struct nc_rule *rule;
-	int err = 0;
-	void *hdr;
-
-	mutex_lock(&nn->lock);
-	/* also stamps the part that only closes the dump (NLMSG_DONE) */
-	cb->seq = nn->generation;
-	list_for_each_entry(rule, &nn->rules, list) {
-		if (idx++ < start)
-			continue;
-		hdr = nc_dump_start_msg(skb, cb, nn, NETCHANNEL_CMD_RULE_GET);
-		if (!hdr ||
-		    nla_put_u32(skb, NETCHANNEL_A_GENERATION, nn->generation) ||
-		    nc_put_rule(skb, rule)) {
-			if (hdr)
-				genlmsg_cancel(skb, hdr);
-			idx--;
-			err = -EMSGSIZE;
-			break;
-		}
-		genlmsg_end(skb, hdr);
-	}
-	mutex_unlock(&nn->lock);
-	cb->args[0] = idx;
-	return err && !skb->len ? err : skb->len;
+	return nc_dump_list(skb, cb, &nc_net(sock_net(skb->sk))->rules,
+			    NETCHANNEL_CMD_RULE_GET, nc_dump_rule);
 }
 
 static int nc_nl_replace(struct genl_info *info, struct list_head *rules)
