@@ -20,6 +20,9 @@
 [ "${BASH_SOURCE[0]}" = "$0" ] && exit 0
 
 NAT_TOOL="$NC_TOP/tests/net/nat_tool.py"
+# Scenarios keep their files in /tmp/nat-*; in one QEMU boot /tmp is shared
+# by all of them: start clean (a stale ready-file would skip a wait).
+rm -rf /tmp/nat-*
 
 # hub NS PORT...: connect PORTs (devices in NS) as one segment
 hub() {
