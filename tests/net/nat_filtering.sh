@@ -27,7 +27,7 @@ round() {
 	ncnat r1 rule add oif out0 masquerade $rargs >/dev/null
 	ctr_snap r1
 	rm -f /tmp/nat-ready
-	nsbg h1 python3 "$NAT_TOOL" --timeout 10 udp-recv "$port" --count 10 \
+	nsbg h1 python3 "$NAT_TOOL" --timeout 30 udp-recv "$port" --count 10 \
 		--hello 192.0.2.2:5000 --until end --ready /tmp/nat-ready >"$log"
 	settle 5 test -e /tmp/nat-ready
 	check "$mode: mapping made" wait_until 5 ctr_is r1 flows-created 1
@@ -70,7 +70,7 @@ ctr_snap r1
 noports() { nsx r1 awk '/^Udp:/ { if (h) print $3; h = 1 }' /proc/net/snmp; }
 noports_above() { [ "$(noports)" -gt "$1" ]; }
 np=$(noports)
-nsbg h1 python3 "$NAT_TOOL" --timeout 10 udp-recv 48100 --count 10 --until end >/tmp/nat-unsol.log
+nsbg h1 python3 "$NAT_TOOL" --timeout 30 udp-recv 48100 --count 10 --until end >/tmp/nat-unsol.log
 settle 5 listening h1 udp 48100
 tool s1 udp-send 192.0.2.1 48100 --sport 5000 --payload x
 check "unsolicited: r1's stack got it (no port)" wait_until 5 noports_above "$np"
