@@ -6,8 +6,11 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 out=$(mktemp -d /tmp/nc-demo.XXXXXX)
 trap 'rm -rf "$out"' EXIT
 
+# one boot per part: the filter demo, then the home router (NAT)
 status=0
-NC_OUTDIR=$out NC_QUIET=1 NC_LOG=$top/build/test-logs/demo.log \
-	bash "$top/tests/uml/run.sh" "$top/tests/demo/filter.sh" || status=$?
-cat "$out/transcript" 2>/dev/null || true
+for part in filter nat; do
+	NC_OUTDIR=$out NC_QUIET=1 NC_LOG=$top/build/test-logs/demo-$part.log \
+		bash "$top/tests/uml/run.sh" "$top/tests/demo/$part.sh" || status=$?
+done
+cat "$out/transcript" "$out/transcript-nat" 2>/dev/null || true
 exit "$status"
