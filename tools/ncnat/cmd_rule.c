@@ -160,8 +160,8 @@ static int nc_rules_show(struct nc_ctx *ctx, enum nc_rule_style style)
 	struct nc_rules rules = { 0 };
 	size_t i;
 
-	if (nc_ctx_dump(ctx, NETCHANNEL_CMD_RULE_GET, nc_rules_collect,
-			nc_rules_reset, &rules)) {
+	if (nc_ctx_dump(ctx, NC_FAM_CORE, NETCHANNEL_CMD_RULE_GET,
+			nc_rules_collect, nc_rules_reset, &rules)) {
 		free(rules.v);
 		return NC_EXIT_FAIL;
 	}

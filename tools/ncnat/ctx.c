@@ -71,7 +71,7 @@ int nc_ctx_enter(struct nc_ctx *ctx)
 }
 
 /* The netlink socket, opened inside the netns on first use. */
-static struct nc_nl *nc_ctx_connect(struct nc_ctx *ctx)
+struct nc_nl *nc_ctx_connect(struct nc_ctx *ctx)
 {
 	if (nc_ctx_enter(ctx))
 		return NULL;
@@ -107,13 +107,13 @@ int nc_ctx_do_where(struct nc_ctx *ctx, struct nl_msg *msg,
 	return nc_ctx_send(ctx, msg, NULL, NULL, where);
 }
 
-/* A consistent dump of @cmd (see nc_nl_dump()); NC_EXIT_*. */
-int nc_ctx_dump(struct nc_ctx *ctx, uint8_t cmd, nc_nl_reply_fn fn,
-		void (*reset)(void *arg), void *arg)
+/* A consistent dump of @cmd of @fam (see nc_nl_dump()); NC_EXIT_*. */
+int nc_ctx_dump(struct nc_ctx *ctx, enum nc_fam fam, uint8_t cmd,
+		nc_nl_reply_fn fn, void (*reset)(void *arg), void *arg)
 {
 	struct nc_nl *nl = nc_ctx_connect(ctx);
 
-	if (!nl || nc_nl_dump(nl, cmd, fn, reset, arg))
+	if (!nl || nc_nl_dump(nl, fam, cmd, fn, reset, arg))
 		return NC_EXIT_FAIL;
 	return NC_EXIT_OK;
 }

@@ -176,8 +176,8 @@ static int nc_dev_list(struct nc_ctx *ctx, struct nc_args *a)
 
 	if (nc_args_end(a, "list"))
 		return nc_args_report(a);
-	ret = nc_ctx_dump(ctx, NETCHANNEL_CMD_DEV_GET, nc_devs_collect,
-			  nc_devs_reset, &devs);
+	ret = nc_ctx_dump(ctx, NC_FAM_CORE, NETCHANNEL_CMD_DEV_GET,
+			  nc_devs_collect, nc_devs_reset, &devs);
 	if (!ret && ctx->json)
 		nc_devs_json(&devs);
 	else if (!ret)

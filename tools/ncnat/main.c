@@ -16,10 +16,18 @@ static const char nc_usage_text[] =
 "  ncnat stats\n"
 "  ncnat load FILE|-     (atomically replace the ruleset)\n"
 "  ncnat save            (print the ruleset for 'ncnat load')\n"
+"  ncnat flow list | flow flush          (NAT mappings)\n"
+"  ncnat timeout set udp|icmp|tcp-est|tcp-trans SECONDS | max-mappings N\n"
+"  ncnat timeout list    (NAT timeouts, mapping count, NAT counters)\n"
+"  ncnat monitor         (a line per mapping created or expired)\n"
 "\n"
-"  MATCH   := family ip|ip6 | iif DEV | proto tcp|udp|icmp|icmpv6|NUM\n"
+"  MATCH   := family ip|ip6 | iif DEV | oif DEV | proto tcp|udp|icmp|icmpv6|NUM\n"
 "           | saddr PREFIX | daddr PREFIX | sport P[-P] | dport P[-P]\n"
 "  VERDICT := accept | drop\n"
+"           | snat to ADDR[-ADDR] [ports P[-P]] [filtering eif|adf|apdf]\n"
+"           | masquerade [ports P[-P]] [filtering eif|adf|apdf]\n"
+"           | dnat to ADDR[:PORT]\n"
+"           | netmap to PREFIX\n"
 "\n"
 "  -j, --json         print JSON instead of text\n"
 "  -n, --netns NETNS  work in the network namespace /run/netns/NETNS\n"
@@ -36,13 +44,16 @@ static int nc_help(struct nc_ctx *ctx, struct nc_args *a)
 	return NC_EXIT_OK;
 }
 
-/* Adding an object (flow, timeout, monitor) is one line here. */
+/* Adding an object is one line here. */
 static const struct nc_cmd nc_objects[] = {
 	{ "dev", nc_dev_main },
 	{ "rule", nc_rule_main },
 	{ "stats", nc_stats_main },
 	{ "load", nc_load_main },
 	{ "save", nc_save_main },
+	{ "flow", nc_flow_main },
+	{ "timeout", nc_timeout_main },
+	{ "monitor", nc_monitor_main },
 	{ "help", nc_help },
 	{ NULL, NULL }
 };

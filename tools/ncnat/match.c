@@ -2,12 +2,12 @@
 /*
  * The match keywords:
  *
- *   family ip|ip6 | iif DEV | proto tcp|udp|icmp|icmpv6|NUM
+ *   family ip|ip6 | iif DEV | oif DEV | proto tcp|udp|icmp|icmpv6|NUM
  *   | saddr PREFIX | daddr PREFIX | sport P[-P] | dport P[-P]
  *
  * Each is one entry of nc_matches[]: its keyword, its netlink attributes,
- * and how to parse, encode, decode and print it.  A new match (oif) is an
- * entry and its functions here; rule.c does not change.
+ * and how to parse, encode, decode and print it.  A new match is an entry
+ * and its functions here; rule.c does not change.
  */
 #include <arpa/inet.h>
 #include <net/if.h>
@@ -66,7 +66,7 @@ static void nc_family_fmt(const struct nc_match *m, const struct nc_rule *r,
 	}
 }
 
-/* ---- u8 and u32 scalars (family, proto, iif) ---- */
+/* ---- u8 scalars (family, proto) ---- */
 
 static int nc_u8_put(const struct nc_match *m, struct nl_msg *msg,
 		     const struct nc_rule *r)
@@ -83,22 +83,7 @@ static int nc_u8_get(const struct nc_match *m, struct nlattr **tb,
 	return 1;
 }
 
-static int nc_u32_put(const struct nc_match *m, struct nl_msg *msg,
-		      const struct nc_rule *r)
-{
-	return nla_put_u32(msg, m->attr, *NC_CFIELD(m, r, uint32_t));
-}
-
-static int nc_u32_get(const struct nc_match *m, struct nlattr **tb,
-		      struct nc_rule *r)
-{
-	if (!tb[m->attr])
-		return 0;
-	*NC_FIELD(m, r, uint32_t) = nla_get_u32(tb[m->attr]);
-	return 1;
-}
-
-/* ---- iif ---- */
+/* ---- iif, oif ---- */
 
 /* A device name, or failing that an ifindex number (as printed for a
  * device that is gone), so that save | load round-trips. */
@@ -115,18 +100,35 @@ int nc_ifname_resolve(const char *name, uint32_t *ifindex)
 	return -1;
 }
 
-static int nc_iif_parse(const struct nc_match *m, struct nc_args *a,
+static int nc_dev_parse(const struct nc_match *m, struct nc_args *a,
 			struct nc_rule *r)
 {
 	/* Resolved later, once we are in the right netns. */
-	return nc_args_value(a, m->kw, &r->iif_name);
+	return nc_args_value(a, m->kw, &NC_FIELD(m, r, struct nc_ifref)->name);
 }
 
-static void nc_iif_fmt(const struct nc_match *m, const struct nc_rule *r,
+static int nc_dev_put(const struct nc_match *m, struct nl_msg *msg,
+		      const struct nc_rule *r)
+{
+	const struct nc_ifref *dev = NC_CFIELD(m, r, struct nc_ifref);
+
+	return nla_put_u32(msg, m->attr, dev->ifindex);
+}
+
+static int nc_dev_get(const struct nc_match *m, struct nlattr **tb,
+		      struct nc_rule *r)
+{
+	if (!tb[m->attr])
+		return 0;
+	NC_FIELD(m, r, struct nc_ifref)->ifindex = nla_get_u32(tb[m->attr]);
+	return 1;
+}
+
+static void nc_dev_fmt(const struct nc_match *m, const struct nc_rule *r,
 		       struct nc_val *v)
 {
 	char name[IF_NAMESIZE];
-	uint32_t idx = *NC_CFIELD(m, r, uint32_t);
+	uint32_t idx = NC_CFIELD(m, r, struct nc_ifref)->ifindex;
 
 	if (if_indextoname(idx, name)) {
 		snprintf(v->str, sizeof(v->str), "%s", name);
@@ -229,8 +231,7 @@ void nc_prefix_str(const struct nc_prefix *p, char *buf, size_t len)
 }
 
 /* ADDR or ADDR/LEN, into @p. */
-static int nc_prefix_parse(struct nc_args *a, const char *w,
-			   struct nc_prefix *p)
+int nc_prefix_parse(struct nc_args *a, const char *w, struct nc_prefix *p)
 {
 	char addr[INET6_ADDRSTRLEN + 1], net[INET6_ADDRSTRLEN + 8];
 	const char *slash = strchr(w, '/');
@@ -334,29 +335,36 @@ bad:
 			    word, kw);
 }
 
-static int nc_range_parse(const struct nc_match *m, struct nc_args *a,
-			  struct nc_rule *r)
+/* P or MIN-MAX (@w) for keyword @kw into @rg. */
+int nc_range_word(struct nc_args *a, const char *kw, const char *w,
+		  struct nc_range *rg)
 {
-	struct nc_range *rg = NC_FIELD(m, r, struct nc_range);
-	const char *w, *dash;
+	const char *dash = strchr(w, '-');
 
-	if (nc_args_value(a, m->kw, &w))
-		return -1;
-	dash = strchr(w, '-');
 	if (!dash) {
-		if (nc_port_parse1(a, m->kw, w, w, strlen(w), &rg->min))
+		if (nc_port_parse1(a, kw, w, w, strlen(w), &rg->min))
 			return -1;
 		rg->max = rg->min;
 		return 0;
 	}
-	if (nc_port_parse1(a, m->kw, w, w, (size_t)(dash - w), &rg->min) ||
-	    nc_port_parse1(a, m->kw, w, dash + 1, strlen(dash + 1), &rg->max))
+	if (nc_port_parse1(a, kw, w, w, (size_t)(dash - w), &rg->min) ||
+	    nc_port_parse1(a, kw, w, dash + 1, strlen(dash + 1), &rg->max))
 		return -1;
 	if (rg->min > rg->max)
 		return nc_args_fail(a, NC_EXIT_USAGE,
 				    "bad port range '%s' for %s: %u is greater than %u",
-				    w, m->kw, rg->min, rg->max);
+				    w, kw, rg->min, rg->max);
 	return 0;
+}
+
+static int nc_range_parse(const struct nc_match *m, struct nc_args *a,
+			  struct nc_rule *r)
+{
+	const char *w;
+
+	if (nc_args_value(a, m->kw, &w))
+		return -1;
+	return nc_range_word(a, m->kw, w, NC_FIELD(m, r, struct nc_range));
 }
 
 static int nc_range_put(const struct nc_match *m, struct nl_msg *msg,
@@ -399,8 +407,8 @@ static void nc_range_fmt(const struct nc_match *m, const struct nc_rule *r,
 static const struct nc_match_ops nc_family_ops = {
 	nc_family_parse, nc_u8_put, nc_u8_get, nc_family_fmt,
 };
-static const struct nc_match_ops nc_iif_ops = {
-	nc_iif_parse, nc_u32_put, nc_u32_get, nc_iif_fmt,
+static const struct nc_match_ops nc_dev_ops = {
+	nc_dev_parse, nc_dev_put, nc_dev_get, nc_dev_fmt,
 };
 static const struct nc_match_ops nc_proto_ops = {
 	nc_proto_parse, nc_u8_put, nc_u8_get, nc_proto_fmt,
@@ -416,7 +424,9 @@ const struct nc_match nc_matches[NC_M_COUNT] = {
 	[NC_M_FAMILY] = { "family", NETCHANNEL_A_RULE_FAMILY, 0,
 			  offsetof(struct nc_rule, family), &nc_family_ops },
 	[NC_M_IIF] = { "iif", NETCHANNEL_A_RULE_IIF, 0,
-		       offsetof(struct nc_rule, iif), &nc_iif_ops },
+		       offsetof(struct nc_rule, iif), &nc_dev_ops },
+	[NC_M_OIF] = { "oif", NETCHANNEL_A_RULE_OIF, 0,
+		       offsetof(struct nc_rule, oif), &nc_dev_ops },
 	[NC_M_PROTO] = { "proto", NETCHANNEL_A_RULE_PROTO, 0,
 			 offsetof(struct nc_rule, proto), &nc_proto_ops },
 	[NC_M_SADDR] = { "saddr", NETCHANNEL_A_RULE_SADDR,

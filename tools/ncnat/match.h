@@ -46,9 +46,31 @@ struct nc_match {
 
 extern const struct nc_match nc_matches[NC_M_COUNT];
 
+/*
+ * The arguments of a verdict that takes some (the NAT ones, in nat.c),
+ * carried in NETCHANNEL_A_RULE_ACTION.  parse runs once the matches are
+ * parsed and the family inferred, so it can check them; it consumes the
+ * rest of the words.
+ */
+struct nc_verdict_args {
+	int (*parse)(struct nc_args *a, struct nc_rule *r);
+	int (*put)(struct nl_msg *msg, const struct nc_rule *r);
+	int (*get)(struct nlattr *action, struct nc_rule *r);
+	void (*print)(FILE *f, const struct nc_rule *r);
+	void (*json)(struct nc_json *j, const struct nc_rule *r);
+};
+
+extern const struct nc_verdict_args nc_snat_args;
+extern const struct nc_verdict_args nc_masquerade_args;
+extern const struct nc_verdict_args nc_dnat_args;
+extern const struct nc_verdict_args nc_netmap_args;
+
 const struct nc_match *nc_match_find(const char *kw);
 const char *nc_family_name(uint8_t af);
 const char *nc_ipv(uint8_t af);
 void nc_prefix_str(const struct nc_prefix *p, char *buf, size_t len);
+int nc_prefix_parse(struct nc_args *a, const char *w, struct nc_prefix *p);
+int nc_range_word(struct nc_args *a, const char *kw, const char *w,
+		  struct nc_range *rg);
 
 #endif /* NCNAT_MATCH_H */

@@ -21,6 +21,7 @@
 #include <netlink/attr.h>
 
 #include <linux/netchannel.h>
+#include <linux/netchannel_nat.h>
 
 #define NC_NAME "ncnat"
 
@@ -80,6 +81,20 @@ void nc_json_kstr(struct nc_json *j, const char *key, const char *s);
 void nc_json_ku64(struct nc_json *j, const char *key, uint64_t v);
 void nc_json_finish(struct nc_json *j);
 
+/* ---- stats.c: named counters (REASON_ENTRY lists) ---- */
+
+struct nc_reason {
+	char name[64];
+	uint64_t count;
+};
+
+struct nc_reasons {
+	struct nc_reason *v;
+	size_t n;
+};
+
+int nc_reasons_get(struct nlattr *list, struct nc_reasons *rs);
+
 /* ---- match.c, rule.c: the rule grammar, its attributes, its printing ---- */
 
 struct nc_prefix {
@@ -97,6 +112,7 @@ struct nc_range {
 enum nc_match_id {
 	NC_M_FAMILY,
 	NC_M_IIF,
+	NC_M_OIF,
 	NC_M_PROTO,
 	NC_M_SADDR,
 	NC_M_DADDR,
@@ -107,6 +123,30 @@ enum nc_match_id {
 
 #define NC_M_BIT(id) (1u << (id))
 
+/* A device match: the name as typed, until nc_rule_resolve(). */
+struct nc_ifref {
+	uint32_t ifindex;
+	const char *name;
+};
+
+/*
+ * The arguments of a NAT verdict (NETCHANNEL_A_RULE_ACTION): which are
+ * set, as the grammar or the kernel gave them.  Addresses in network
+ * order, ports in host order.
+ */
+struct nc_nat_act {
+	bool has_to;
+	bool has_port;		/* dnat to ADDR:PORT */
+	bool has_ports;		/* snat, masquerade: ports P[-P] */
+	bool has_filtering;
+	uint32_t addr_min;	/* snat, dnat */
+	uint32_t addr_max;	/* snat */
+	uint16_t port_min;	/* ports, or the dnat port */
+	uint16_t port_max;
+	uint8_t filtering;	/* enum netchannel_nat_filtering */
+	struct nc_prefix prefix;	/* netmap */
+};
+
 struct nc_rule {
 	unsigned int present;	/* NC_M_BIT()s of the matches that are set */
 	bool has_prio;
@@ -116,13 +156,14 @@ struct nc_rule {
 	uint32_t prio;
 	uint8_t family;
 	uint8_t proto;
-	uint32_t iif;
-	const char *iif_name;	/* as typed, until nc_rule_resolve() */
+	struct nc_ifref iif;
+	struct nc_ifref oif;
 	struct nc_prefix saddr;
 	struct nc_prefix daddr;
 	struct nc_range sport;
 	struct nc_range dport;
-	uint32_t verdict;	/* enum netchannel_verdict */
+	uint32_t verdict;	/* enum netchannel_verdict, _nat_verdict */
+	struct nc_nat_act act;
 	uint64_t packets;
 	uint64_t bytes;
 };
@@ -144,10 +185,23 @@ int nc_ifname_resolve(const char *name, uint32_t *ifindex);
 
 /* ---- nl.c: generic netlink transport ---- */
 
+/* The generic netlink families ncnat talks to. */
+enum nc_fam {
+	NC_FAM_CORE,		/* "netchannel": devices, rules, stats */
+	NC_FAM_NAT,		/* "netchannel_nat": flows, timeouts, events */
+	NC_FAM_COUNT
+};
+
+/* Room for the top-level attributes of either family. */
+#define NC_NL_MAXATTR ((int)NETCHANNEL_A_MAX > (int)NETCHANNEL_NAT_A_MAX ? \
+		       (int)NETCHANNEL_A_MAX : (int)NETCHANNEL_NAT_A_MAX)
+
 struct nc_nl;
 
 /* Called with the top-level attributes of each reply message. */
 typedef int (*nc_nl_reply_fn)(struct nlattr **tb, void *arg);
+/* Called with the command and top-level attributes of each event. */
+typedef int (*nc_nl_event_fn)(uint8_t cmd, struct nlattr **tb, void *arg);
 
 /*
  * Names the part of a request that the kernel's error points at (an
@@ -162,10 +216,16 @@ struct nc_nl_where {
 struct nc_nl *nc_nl_open(void);
 void nc_nl_close(struct nc_nl *nl);
 struct nl_msg *nc_nl_msg(uint8_t cmd, int flags, size_t size);
+struct nl_msg *nc_nl_fam_msg(enum nc_fam fam, uint8_t cmd, int flags,
+			     size_t size);
 int nc_nl_do(struct nc_nl *nl, struct nl_msg *msg, nc_nl_reply_fn fn,
 	     void *arg, const struct nc_nl_where *where);
-int nc_nl_dump(struct nc_nl *nl, uint8_t cmd, nc_nl_reply_fn fn,
-	       void (*reset)(void *arg), void *arg);
+int nc_nl_dump(struct nc_nl *nl, enum nc_fam fam, uint8_t cmd,
+	       nc_nl_reply_fn fn, void (*reset)(void *arg), void *arg);
+int nc_nl_join(struct nc_nl *nl, enum nc_fam fam, const char *group,
+	       nc_nl_event_fn fn, void *arg);
+int nc_nl_fd(const struct nc_nl *nl);
+int nc_nl_read_events(struct nc_nl *nl);
 
 /* ---- ctx.c: the per-invocation context shared by all commands ---- */
 
@@ -181,8 +241,9 @@ int nc_ctx_do(struct nc_ctx *ctx, struct nl_msg *msg, nc_nl_reply_fn fn,
 	      void *arg);
 int nc_ctx_do_where(struct nc_ctx *ctx, struct nl_msg *msg,
 		    const struct nc_nl_where *where);
-int nc_ctx_dump(struct nc_ctx *ctx, uint8_t cmd, nc_nl_reply_fn fn,
-		void (*reset)(void *arg), void *arg);
+int nc_ctx_dump(struct nc_ctx *ctx, enum nc_fam fam, uint8_t cmd,
+		nc_nl_reply_fn fn, void (*reset)(void *arg), void *arg);
+struct nc_nl *nc_ctx_connect(struct nc_ctx *ctx);
 
 /* A word of the command line and the function that handles the rest. */
 struct nc_cmd {
@@ -199,5 +260,8 @@ int nc_rule_main(struct nc_ctx *ctx, struct nc_args *a);
 int nc_stats_main(struct nc_ctx *ctx, struct nc_args *a);
 int nc_load_main(struct nc_ctx *ctx, struct nc_args *a);
 int nc_save_main(struct nc_ctx *ctx, struct nc_args *a);
+int nc_flow_main(struct nc_ctx *ctx, struct nc_args *a);
+int nc_timeout_main(struct nc_ctx *ctx, struct nc_args *a);
+int nc_monitor_main(struct nc_ctx *ctx, struct nc_args *a);
 
 #endif /* NCNAT_H */

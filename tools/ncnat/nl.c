@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Generic netlink transport: one socket, one request at a time.
+ * Generic netlink transport: one socket, one request at a time, to either
+ * family (resolved on first use, so a missing NAT module only fails the
+ * commands that need it); or, after nc_nl_join(), a stream of events.
  *
  * libnl 3.7 reports a kernel error as a bare errno and ignores the
  * extended ack, so the error, ack and done handlers here read the TLVs
@@ -26,10 +28,20 @@
 /* A dump that keeps being interrupted by edits is retried this often. */
 #define NC_DUMP_TRIES 10
 
+/* What the transport knows of each family. */
+struct nc_nl_fam {
+	const char *name;
+	uint8_t version;
+	int maxattr;
+	struct nla_policy *policy;
+	int gen_attr;		/* GENERATION attribute that dumps carry, or 0 */
+};
+
 struct nc_nl {
 	struct nl_sock *sk;
 	struct nl_cb *cb;
-	int family;
+	int ids[NC_FAM_COUNT];	/* family ids, 0 until resolved */
+	enum nc_fam fam;	/* of the exchange in progress */
 
 	/* State of the exchange in progress. */
 	bool done;
@@ -42,6 +54,7 @@ struct nc_nl {
 	bool have_gen;
 	uint32_t gen;
 	nc_nl_reply_fn fn;
+	nc_nl_event_fn event_fn;	/* set by nc_nl_join() */
 	void *arg;
 };
 
@@ -54,6 +67,27 @@ static struct nla_policy nc_nl_policy[NETCHANNEL_A_MAX + 1] = {
 	[NETCHANNEL_A_GENERATION] = { .type = NLA_U32 },
 	[NETCHANNEL_A_STATS] = { .type = NLA_NESTED },
 	[NETCHANNEL_A_CONSUMER] = { .type = NLA_NESTED },
+};
+
+static struct nla_policy nc_nl_nat_policy[NETCHANNEL_NAT_A_MAX + 1] = {
+	[NETCHANNEL_NAT_A_FLOW] = { .type = NLA_NESTED },
+	[NETCHANNEL_NAT_A_TIMEOUT_UDP] = { .type = NLA_U32 },
+	[NETCHANNEL_NAT_A_TIMEOUT_ICMP] = { .type = NLA_U32 },
+	[NETCHANNEL_NAT_A_TIMEOUT_TCP_EST] = { .type = NLA_U32 },
+	[NETCHANNEL_NAT_A_TIMEOUT_TCP_TRANS] = { .type = NLA_U32 },
+	[NETCHANNEL_NAT_A_MAX_MAPPINGS] = { .type = NLA_U32 },
+	[NETCHANNEL_NAT_A_MAPPINGS] = { .type = NLA_U32 },
+	[NETCHANNEL_NAT_A_GENERATION] = { .type = NLA_U32 },
+	[NETCHANNEL_NAT_A_STATS] = { .type = NLA_NESTED },
+};
+
+static const struct nc_nl_fam nc_nl_fams[NC_FAM_COUNT] = {
+	[NC_FAM_CORE] = { NETCHANNEL_FAMILY_NAME, NETCHANNEL_FAMILY_VERSION,
+			  NETCHANNEL_A_MAX, nc_nl_policy,
+			  NETCHANNEL_A_GENERATION },
+	[NC_FAM_NAT] = { NETCHANNEL_NAT_FAMILY_NAME,
+			 NETCHANNEL_NAT_FAMILY_VERSION, NETCHANNEL_NAT_A_MAX,
+			 nc_nl_nat_policy, NETCHANNEL_NAT_A_GENERATION },
 };
 
 /*
@@ -161,16 +195,23 @@ static void nc_nl_check_gen(struct nc_nl *nl, struct nlattr *attr)
 
 static int nc_nl_on_valid(struct nl_msg *msg, void *arg)
 {
-	struct nlattr *tb[NETCHANNEL_A_MAX + 1];
+	struct nlattr *tb[NC_NL_MAXATTR + 1] = { 0 };
 	struct nc_nl *nl = arg;
+	const struct nc_nl_fam *fam = &nc_nl_fams[nl->fam];
+	struct nlmsghdr *nlh = nlmsg_hdr(msg);
 
-	if (genlmsg_parse(nlmsg_hdr(msg), 0, tb, NETCHANNEL_A_MAX,
-			  nc_nl_policy)) {
+	if (genlmsg_parse(nlh, 0, tb, fam->maxattr, fam->policy)) {
 		nl->bad_reply = true;
 		return NL_SKIP;
 	}
-	if (tb[NETCHANNEL_A_GENERATION])
-		nc_nl_check_gen(nl, tb[NETCHANNEL_A_GENERATION]);
+	if (nl->event_fn) {
+		if (nl->event_fn(((struct genlmsghdr *)nlmsg_data(nlh))->cmd,
+				 tb, nl->arg))
+			nl->bad_reply = true;
+		return NL_OK;
+	}
+	if (fam->gen_attr && tb[fam->gen_attr])
+		nc_nl_check_gen(nl, tb[fam->gen_attr]);
 	if (nl->fn && nl->fn(tb, nl->arg))
 		nl->bad_reply = true;
 	return NL_OK;
@@ -198,17 +239,27 @@ static void nc_nl_sockopts(struct nc_nl *nl)
 	setsockopt(fd, SOL_NETLINK, NETLINK_CAP_ACK, &one, sizeof(one));
 }
 
-static int nc_nl_resolve(struct nc_nl *nl)
+/* The id of @fam, resolved on first use; -1 (and a message) if absent. */
+static int nc_nl_resolve(struct nc_nl *nl, enum nc_fam fam)
 {
-	nl->family = genl_ctrl_resolve(nl->sk, NETCHANNEL_FAMILY_NAME);
-	if (nl->family >= 0)
-		return 0;
-	if (nl->family == -NLE_OBJ_NOTFOUND)
+	const char *name = nc_nl_fams[fam].name;
+	int id;
+
+	if (nl->ids[fam])
+		return nl->ids[fam];
+	id = genl_ctrl_resolve(nl->sk, name);
+	if (id > 0) {
+		nl->ids[fam] = id;
+		return id;
+	}
+	if (id == -NLE_OBJ_NOTFOUND && fam == NC_FAM_NAT)
+		nc_err("%s is not loaded", name);
+	else if (id == -NLE_OBJ_NOTFOUND)
 		nc_err("generic netlink family '%s' not found: is the netchannel module loaded?",
-		       NETCHANNEL_FAMILY_NAME);
+		       name);
 	else
-		nc_err("cannot resolve generic netlink family '%s': %s",
-		       NETCHANNEL_FAMILY_NAME, nl_geterror(nl->family));
+		nc_err("cannot resolve generic netlink family '%s': %s", name,
+		       nl_geterror(id));
 	return -1;
 }
 
@@ -230,8 +281,6 @@ struct nc_nl *nc_nl_open(void)
 	/* Dump messages can be larger than libnl's default buffer. */
 	nl_socket_enable_msg_peek(nl->sk);
 	nc_nl_sockopts(nl);
-	if (nc_nl_resolve(nl))
-		goto err_free;
 	return nl;
 
 err_free:
@@ -251,20 +300,29 @@ void nc_nl_close(struct nc_nl *nl)
 }
 
 /*
- * A request of @cmd; @size 0 means libnl's default buffer.  It needs no
- * socket, so commands build (and size-check) requests before connecting;
- * the family id is filled in when it is sent.
+ * A request of @cmd to @fam; @size 0 means libnl's default buffer.  It
+ * needs no socket, so commands build (and size-check) requests before
+ * connecting: until it is sent, nlmsg_type holds the nc_fam (below
+ * NLMSG_MIN_TYPE, so never a real family id) and nc_nl_xfer() puts the
+ * family id there.
  */
-struct nl_msg *nc_nl_msg(uint8_t cmd, int flags, size_t size)
+struct nl_msg *nc_nl_fam_msg(enum nc_fam fam, uint8_t cmd, int flags,
+			     size_t size)
 {
 	struct nl_msg *msg = size ? nlmsg_alloc_size(size) : nlmsg_alloc();
 
-	if (msg && genlmsg_put(msg, NL_AUTO_PORT, NL_AUTO_SEQ, 0, 0, flags,
-			       cmd, NETCHANNEL_FAMILY_VERSION))
+	if (msg && genlmsg_put(msg, NL_AUTO_PORT, NL_AUTO_SEQ, (int)fam, 0,
+			       flags, cmd, nc_nl_fams[fam].version))
 		return msg;
 	nlmsg_free(msg);
 	nc_err("out of memory");
 	return NULL;
+}
+
+/* A request of @cmd to the core family. */
+struct nl_msg *nc_nl_msg(uint8_t cmd, int flags, size_t size)
+{
+	return nc_nl_fam_msg(NC_FAM_CORE, cmd, flags, size);
 }
 
 static int nc_nl_report(const struct nc_nl *nl)
@@ -305,11 +363,19 @@ static int nc_nl_xfer(struct nc_nl *nl, struct nl_msg *msg,
 		      nc_nl_reply_fn fn, void *arg,
 		      const struct nc_nl_where *where)
 {
-	int ret;
+	struct nlmsghdr *nlh = nlmsg_hdr(msg);
+	enum nc_fam fam = (enum nc_fam)nlh->nlmsg_type;
+	int ret, id;
 
 	nc_nl_reset(nl, fn, arg);
 	nl->where = where;
-	nlmsg_hdr(msg)->nlmsg_type = (uint16_t)nl->family;
+	nl->fam = fam;
+	id = nc_nl_resolve(nl, fam);
+	if (id < 0) {
+		nlmsg_free(msg);
+		return -1;
+	}
+	nlh->nlmsg_type = (uint16_t)id;
 	ret = nl_send_auto(nl->sk, msg);
 	nlmsg_free(msg);
 	if (ret < 0) {
@@ -348,15 +414,15 @@ int nc_nl_do(struct nc_nl *nl, struct nl_msg *msg, nc_nl_reply_fn fn,
  * generation changed between messages) @reset drops what @fn collected
  * and the dump starts over.
  */
-int nc_nl_dump(struct nc_nl *nl, uint8_t cmd, nc_nl_reply_fn fn,
-	       void (*reset)(void *arg), void *arg)
+int nc_nl_dump(struct nc_nl *nl, enum nc_fam fam, uint8_t cmd,
+	       nc_nl_reply_fn fn, void (*reset)(void *arg), void *arg)
 {
 	struct nl_msg *msg;
 	int try;
 
 	for (try = 0; try < NC_DUMP_TRIES; try++) {
 		reset(arg);
-		msg = nc_nl_msg(cmd, NLM_F_DUMP, 0);
+		msg = nc_nl_fam_msg(fam, cmd, NLM_F_DUMP, 0);
 		if (!msg || nc_nl_xfer(nl, msg, fn, arg, NULL))
 			return -1;
 		if (!nl->intr)
@@ -365,4 +431,87 @@ int nc_nl_dump(struct nc_nl *nl, uint8_t cmd, nc_nl_reply_fn fn,
 	nc_err("the kernel state kept changing during the dump; gave up after %d tries",
 	       NC_DUMP_TRIES);
 	return -1;
+}
+
+/* Events carry sequence number 0: accept them all. */
+static int nc_nl_no_seq_check(struct nl_msg *msg, void *arg)
+{
+	(void)msg;
+	(void)arg;
+	return NL_OK;
+}
+
+/*
+ * Turns the socket into a listener of the multicast @group of @fam: @fn
+ * gets every event nc_nl_read_events() reads.  Events are not answers to
+ * requests, so sequence numbers are not checked; the socket does not
+ * block, for a caller that waits in poll().
+ */
+int nc_nl_join(struct nc_nl *nl, enum nc_fam fam, const char *group,
+	       nc_nl_event_fn fn, void *arg)
+{
+	const char *name = nc_nl_fams[fam].name;
+	int grp, err;
+
+	if (nc_nl_resolve(nl, fam) < 0)
+		return -1;
+	grp = genl_ctrl_resolve_grp(nl->sk, name, group);
+	if (grp < 0) {
+		nc_err("cannot find the multicast group '%s' of '%s': %s",
+		       group, name, nl_geterror(grp));
+		return -1;
+	}
+	err = nl_socket_add_membership(nl->sk, grp);
+	if (err) {
+		nc_err("cannot join the multicast group '%s' of '%s': %s%s",
+		       group, name, nl_geterror(err),
+		       err == -NLE_PERM ? " (needs CAP_NET_ADMIN; run as root)" : "");
+		return -1;
+	}
+	nl_socket_disable_seq_check(nl->sk);
+	nl_cb_set(nl->cb, NL_CB_SEQ_CHECK, NL_CB_CUSTOM, nc_nl_no_seq_check,
+		  NULL);
+	/* bursts of flows come and go together: room for many events */
+	nl_socket_set_buffer_size(nl->sk, 4 << 20, 0);
+	err = nl_socket_set_nonblocking(nl->sk);
+	if (err) {
+		nc_err("cannot make the netlink socket non-blocking: %s",
+		       nl_geterror(err));
+		return -1;
+	}
+	nc_nl_reset(nl, NULL, arg);
+	nl->fam = fam;
+	nl->event_fn = fn;
+	return 0;
+}
+
+int nc_nl_fd(const struct nc_nl *nl)
+{
+	return nl_socket_get_fd(nl->sk);
+}
+
+/*
+ * Reads the events waiting on a joined socket; 0 when there are no more,
+ * -1 on an error or an event @fn refused.  Events lost to a full receive
+ * buffer are reported and reading goes on.
+ */
+int nc_nl_read_events(struct nc_nl *nl)
+{
+	int ret;
+
+	for (;;) {
+		ret = nl_recvmsgs(nl->sk, nl->cb);
+		if (nl->bad_reply)
+			return -1;
+		if (ret == -NLE_AGAIN)
+			return 0;
+		if (ret == -NLE_NOMEM) {
+			nc_err("warning: events lost: the receive buffer overflowed");
+			continue;
+		}
+		if (ret < 0) {
+			nc_err("netlink: %s", nl_geterror(ret));
+			return -1;
+		}
+	}
 }

@@ -3,12 +3,12 @@
  * A whole rule:
  *
  *   [prio N] MATCH... VERDICT
- *   VERDICT := accept | drop
+ *   VERDICT := accept | drop | snat ... | masquerade ... | dnat ... | netmap ...
  *
- * Parsing (the matches themselves are in match.c), the verdict table,
- * the NETCHANNEL_A_RULE nest both ways, and printing as text, as a save
- * line and as JSON.  A new verdict (snat, dnat, ...) is an entry of
- * nc_verdicts[] with its argument functions.
+ * Parsing (the matches themselves are in match.c, the NAT verdicts'
+ * arguments in nat.c), the verdict table, the NETCHANNEL_A_RULE nest both
+ * ways, and printing as text, as a save line and as JSON.  A new verdict
+ * is an entry of nc_verdicts[] with its argument functions.
  */
 #include <string.h>
 
@@ -16,27 +16,19 @@
 
 /* ---- verdicts ---- */
 
-/*
- * Verdicts that take arguments (the NAT ones: "snat to ADDR ...") will
- * hang their parse/encode/decode/print here and carry the arguments in
- * NETCHANNEL_A_RULE_ACTION; accept and drop take none.
- */
-struct nc_verdict_args {
-	int (*parse)(struct nc_args *a, struct nc_rule *r);
-	int (*put)(struct nl_msg *msg, const struct nc_rule *r);
-	int (*get)(struct nlattr *action, struct nc_rule *r);
-	void (*print)(FILE *f, const struct nc_rule *r);
-};
-
 struct nc_verdict {
 	const char *kw;
-	uint32_t value;		/* enum netchannel_verdict */
-	const struct nc_verdict_args *args;
+	uint32_t value;		/* enum netchannel_verdict, _nat_verdict */
+	const struct nc_verdict_args *args;	/* NULL: takes none */
 };
 
 static const struct nc_verdict nc_verdicts[] = {
 	{ "accept", NETCHANNEL_VERDICT_ACCEPT, NULL },
 	{ "drop", NETCHANNEL_VERDICT_DROP, NULL },
+	{ "snat", NETCHANNEL_VERDICT_SNAT, &nc_snat_args },
+	{ "masquerade", NETCHANNEL_VERDICT_MASQUERADE, &nc_masquerade_args },
+	{ "dnat", NETCHANNEL_VERDICT_DNAT, &nc_dnat_args },
+	{ "netmap", NETCHANNEL_VERDICT_NETMAP, &nc_netmap_args },
 };
 
 #define NC_NVERDICTS (sizeof(nc_verdicts) / sizeof(nc_verdicts[0]))
@@ -136,11 +128,11 @@ static int nc_rule_parse_verdict(struct nc_args *a, struct nc_rule *r,
 				 const struct nc_verdict *v)
 {
 	r->verdict = v->value;
+	if (nc_rule_infer_family(a, r))
+		return -1;
 	if (v->args && v->args->parse(a, r))
 		return -1;
-	if (nc_args_end(a, v->kw))
-		return -1;
-	return nc_rule_infer_family(a, r);
+	return nc_args_end(a, v->kw);
 }
 
 /* Parses the words after "rule add", up to the end of @a. */
@@ -170,17 +162,24 @@ int nc_rule_parse(struct nc_args *a, struct nc_rule *r)
 				    "unknown keyword '%s' in rule", w);
 	}
 	return nc_args_fail(a, NC_EXIT_USAGE,
-			    "missing verdict (accept or drop) at the end of the rule");
+			    "missing verdict (accept, drop, snat, masquerade, dnat or netmap) at the end of the rule");
 }
 
 /* Turns device names into ifindexes; call inside the target netns. */
 int nc_rule_resolve(struct nc_rule *r, char *err, size_t len)
 {
-	if (!(r->present & NC_M_BIT(NC_M_IIF)) || !r->iif_name)
-		return 0;
-	if (nc_ifname_resolve(r->iif_name, &r->iif)) {
-		snprintf(err, len, "unknown device '%s'", r->iif_name);
-		return -1;
+	static const enum nc_match_id ids[] = { NC_M_IIF, NC_M_OIF };
+	struct nc_ifref *dev;
+	size_t i;
+
+	for (i = 0; i < sizeof(ids) / sizeof(ids[0]); i++) {
+		dev = NC_FIELD(&nc_matches[ids[i]], r, struct nc_ifref);
+		if (!(r->present & NC_M_BIT(ids[i])) || !dev->name)
+			continue;
+		if (nc_ifname_resolve(dev->name, &dev->ifindex)) {
+			snprintf(err, len, "unknown device '%s'", dev->name);
+			return -1;
+		}
 	}
 	return 0;
 }
@@ -356,6 +355,8 @@ void nc_rule_json(struct nc_json *j, const struct nc_rule *r)
 		nc_json_kstr(j, "verdict", v->kw);
 	else
 		nc_json_ku64(j, "verdict", r->verdict);
+	if (v && v->args)
+		v->args->json(j, r);
 	nc_json_ku64(j, "packets", r->packets);
 	nc_json_ku64(j, "bytes", r->bytes);
 	nc_json_close(j, '}');

@@ -3,7 +3,8 @@
 #
 # Kernel-free checks of ncnat: command line errors (exit 2, one clear line,
 # nothing sent), load file errors (FILE:LINE), the rule grammar's encoding
-# and printing (through ncnat-unit), and JSON escaping.  Needs no netchannel
+# and printing, NAT verdicts included, the flow and monitor lines (through
+# ncnat-unit), the NAT commands without the NAT module, and JSON escaping.  Needs no netchannel
 # kernel; the -n checks need root and `ip netns` and are skipped without.
 #
 # Prints PASS:/FAIL:/SKIP: lines; exits 1 if anything failed.
@@ -94,7 +95,9 @@ fi
 for h in -h --help "-j -h" help; do
 	run $h
 	if [ "$(cat "$tmp/rc")" = 0 ] && grep -q '^Usage: ncnat' "$tmp/out" &&
-		grep -q 'VERDICT := accept | drop' "$tmp/out"; then
+		grep -q 'VERDICT := accept | drop' "$tmp/out" &&
+		grep -q '| masquerade \[ports P\[-P\]\]' "$tmp/out" &&
+		grep -q 'ncnat monitor' "$tmp/out"; then
 		pass "help: ncnat $h"
 	else
 		fail "help: ncnat $h"
@@ -178,6 +181,67 @@ for m in "family ip" "iif lo" "proto tcp" "saddr 10.0.0.0/8" "daddr 10.0.0.0/8" 
 done
 run rule add iif ncnat-nosuch0 drop
 check "unknown device: rule add iif" 1 "^ncnat: unknown device 'ncnat-nosuch0'$"
+run rule add oif ncnat-nosuch0 masquerade
+check "unknown device: rule add oif" 1 "^ncnat: unknown device 'ncnat-nosuch0'$"
+usage "oif missing value" "missing value after 'oif'" rule add oif
+usage "duplicate oif" "duplicate match 'oif'" rule add oif lo oif lo masquerade
+
+# --- rule add: the NAT verdicts ---
+
+usage "snat without to" "snat needs 'to ADDR\[-ADDR\]'" rule add snat
+usage "snat to missing value" "missing value after 'to'" rule add snat to
+usage "snat to IPv6" "snat to '2001:db8::1': 2001:db8::1 is IPv6, NAT translates IPv4 only" \
+	rule add snat to 2001:db8::1
+usage "snat to a name" "bad address 'gw' for snat to" rule add snat to gw
+usage "snat to a bad address" "bad address '10.0.0.300' for snat to" rule add snat to 10.0.0.300
+usage "snat range reversed" "bad address range '10.0.0.9-10.0.0.1' for snat: 10.0.0.9 is above 10.0.0.1" \
+	rule add snat to 10.0.0.9-10.0.0.1
+usage "snat range open end" "bad address '10.0.0.1-' for snat to" rule add snat to 10.0.0.1-
+usage "snat range IPv6 end" "is IPv6, NAT translates IPv4 only" rule add snat to 10.0.0.1-::1
+usage "snat to a prefix" "bad address '10.0.0.0/24' for snat to" rule add snat to 10.0.0.0/24
+usage "snat to twice" "duplicate 'to' in snat" rule add snat to 10.0.0.1 to 10.0.0.2
+usage "snat, word after it" "unexpected word 'bogus' after 'snat' \(expected to, ports or filtering\)" \
+	rule add snat to 10.0.0.1 bogus
+usage "snat, match after it" "unexpected word 'proto' after 'snat'" rule add snat to 10.0.0.1 proto tcp
+usage "masquerade ports 0" "bad port '0' for masquerade ports" rule add masquerade ports 0
+usage "masquerade ports 0-10" "bad port '0-10' for masquerade ports" rule add masquerade ports 0-10
+usage "masquerade ports 10-5" "bad port range '10-5' for ports: 10 is greater than 5" \
+	rule add masquerade ports 10-5
+usage "masquerade ports 1-70000" "bad port '1-70000' for ports" rule add masquerade ports 1-70000
+usage "masquerade ports missing value" "missing value after 'ports'" rule add masquerade ports
+usage "masquerade ports twice" "duplicate 'ports' in masquerade" rule add masquerade ports 5 ports 6
+usage "masquerade to" "unexpected word 'to' after 'masquerade' \(expected ports or filtering\)" \
+	rule add masquerade to 10.0.0.1
+usage "masquerade stray word" "unexpected word 'bogus' after 'masquerade'" rule add masquerade bogus
+usage "filtering unknown" "unknown filtering 'xyz' \(expected eif, adf or apdf\)" \
+	rule add masquerade filtering xyz
+usage "filtering missing value" "missing value after 'filtering'" rule add masquerade filtering
+usage "filtering twice" "duplicate 'filtering' in masquerade" rule add masquerade filtering eif filtering adf
+usage "dnat without to" "dnat needs 'to ADDR\[:PORT\]'" rule add dnat
+usage "dnat port 0" "bad port in '1.2.3.4:0' for dnat to" rule add dnat to 1.2.3.4:0
+usage "dnat port 70000" "bad port in '1.2.3.4:70000' for dnat to" rule add dnat to 1.2.3.4:70000
+usage "dnat empty port" "bad port in '1.2.3.4:' for dnat to" rule add dnat to 1.2.3.4:
+usage "dnat to IPv6" "dnat to '2001:db8::1': 2001:db8::1 is IPv6" rule add dnat to 2001:db8::1
+usage "dnat to [IPv6]:port" "dnat to '\[2001:db8::1\]:80' is IPv6" rule add dnat to "[2001:db8::1]:80"
+usage "dnat ports" "unexpected word 'ports' after 'dnat' \(expected to\)" rule add dnat to 1.2.3.4 ports 5
+usage "dnat filtering" "unexpected word 'filtering' after 'dnat'" rule add dnat to 1.2.3.4 filtering eif
+usage "netmap without to" "netmap needs 'to PREFIX'" rule add saddr 10.0.0.0/24 netmap
+usage "netmap without saddr" "netmap to '203.0.113.0/24' needs an IPv4 saddr match of the same length \(/24\)" \
+	rule add netmap to 203.0.113.0/24
+usage "netmap, other prefix length" "netmap to '203.0.113.0/25' maps saddr 1:1 and needs the same prefix length \(saddr is /24\)" \
+	rule add saddr 10.0.0.0/24 netmap to 203.0.113.0/25
+usage "netmap host bits" "host bits set in '203.0.113.1/24'" rule add saddr 10.0.0.0/24 netmap to 203.0.113.1/24
+usage "netmap to IPv6" "netmap to '2001:db8::/64' is IPv6" rule add saddr 10.0.0.0/24 netmap to 2001:db8::/64
+usage "netmap with an IPv6 saddr" "netmap translates IPv4 only, but saddr 2001:db8::/64 is IPv6" \
+	rule add saddr 2001:db8::/64 netmap to 203.0.113.0/24
+usage "family ip6 masquerade" "masquerade translates IPv4 only, but the rule says 'family ip6'" \
+	rule add family ip6 masquerade
+usage "IPv6 daddr snat" "snat translates IPv4 only, but daddr 2001:db8::1/128 is IPv6" \
+	rule add daddr 2001:db8::1 snat to 10.0.0.1
+usage "two NAT verdicts" "unexpected word 'masquerade' after 'masquerade'" rule add masquerade masquerade
+usage "NAT verdict then drop" "unexpected word 'drop' after 'masquerade'" rule add masquerade drop
+usage "missing verdict names NAT ones" "missing verdict \(accept, drop, snat, masquerade, dnat or netmap\)" \
+	rule add oif lo
 
 # --- rule del, flush, list, stats, save ---
 
@@ -192,6 +256,31 @@ usage "stats trailing" "unexpected word 'x' after 'stats'" stats x
 usage "save trailing" "unexpected word 'x' after 'save'" save x
 usage "load without file" "missing FILE after 'load'" load
 usage "load two files" "unexpected word 'b' after 'a'" load a b
+
+# --- flow, timeout, monitor ---
+
+usage "missing flow command" "missing flow command \(list, flush\)" flow
+usage "unknown flow command" "unknown flow command 'show'" flow show
+usage "flow list trailing" "unexpected word 'x' after 'list'" flow list x
+usage "flow flush trailing" "unexpected word 'all' after 'flush'" flow flush all
+usage "missing timeout command" "missing timeout command \(set, list\)" timeout
+usage "unknown timeout command" "unknown timeout command 'get'" timeout get
+usage "timeout list trailing" "unexpected word 'udp' after 'list'" timeout list udp
+usage "timeout set nothing" "missing 'udp\|icmp\|tcp-est\|tcp-trans SECONDS' or 'max-mappings N' after 'timeout set'" \
+	timeout set
+usage "timeout set unknown" "unknown timeout 'tcp' \(expected udp, icmp, tcp-est, tcp-trans or max-mappings\)" \
+	timeout set tcp 5
+usage "timeout set no value" "missing value after 'udp'" timeout set udp
+usage "timeout set 0" "bad number '0' for udp \(expected seconds, at least 1\)" timeout set udp 0
+usage "timeout set not a number" "bad number 'abc' for icmp" timeout set icmp abc
+usage "timeout set negative" "bad number '-5' for tcp-est" timeout set tcp-est -5
+usage "timeout set too big for u32" "bad number '4294967296' for tcp-trans" timeout set tcp-trans 4294967296
+usage "timeout set with unit" "bad number '30s' for udp" timeout set udp 30s
+usage "timeout set twice" "duplicate 'udp'" timeout set udp 5 udp 6
+usage "max-mappings 0" "bad number '0' for max-mappings \(expected mappings, at least 1\)" \
+	timeout set max-mappings 0
+usage "max and max-mappings" "duplicate 'max-mappings'" timeout set max 5 max-mappings 6
+usage "monitor trailing" "unexpected word 'flows' after 'monitor'" monitor flows
 
 # --- load: file errors are FILE:LINE, exit 1, nothing sent ---
 
@@ -221,6 +310,12 @@ printf 'rule add drop\nrule add iif ncnat-nosuch0 drop\n' >"$tmp/rules"
 loaderr "unknown device on line 2" 2 "unknown device 'ncnat-nosuch0'"
 printf 'rule add sport 1 sport 2 drop\n' >"$tmp/rules"
 loaderr "duplicate match" 1 "duplicate match 'sport'"
+printf 'rule add oif lo masquerade\nrule add saddr 10.0.1.0/24 netmap to 203.0.113.0/25\n' >"$tmp/rules"
+loaderr "netmap prefix length on line 2" 2 "netmap to '203.0.113.0/25' maps saddr 1:1"
+printf 'rule add dnat to 10.0.0.1:99999\n' >"$tmp/rules"
+loaderr "dnat port" 1 "bad port in '10.0.0.1:99999'"
+printf 'rule add masquerade\nrule add oif ncnat-nosuch0 masquerade\n' >"$tmp/rules"
+loaderr "unknown oif on line 2" 2 "unknown device 'ncnat-nosuch0'"
 
 printf 'rule add bogus drop\n' >"$tmp/rules"
 STDIN="$tmp/rules" run load -
@@ -258,6 +353,26 @@ if grep -q "family 'netchannel' not found" "$tmp/probe"; then
 	expect_grep "rule add: a valid rule gets to the kernel" "not found"
 else
 	skip "load: files that parse" "a netchannel kernel is present"
+fi
+
+# Without the NAT module, the NAT family's commands say so (exit 1).
+$NCNAT timeout list >/dev/null 2>"$tmp/probe"
+if grep -qx "ncnat: netchannel_nat is not loaded" "$tmp/probe"; then
+	for c in "flow list" "-j flow list" "flow flush" "timeout list" \
+		"-j timeout list" "timeout set udp 30" "timeout set max-mappings 9" \
+		"monitor"; do
+		# shellcheck disable=SC2086 # $c is several words on purpose
+		run $c
+		rc=$(cat "$tmp/rc")
+		if [ "$rc" = 1 ] && [ "$(cat "$tmp/err")" = "ncnat: netchannel_nat is not loaded" ] &&
+			[ ! -s "$tmp/out" ]; then
+			pass "no NAT module: $c"
+		else
+			fail "no NAT module: $c" "exit $rc: $(cat "$tmp/err")"
+		fi
+	done
+else
+	skip "no NAT module" "netchannel_nat is loaded"
 fi
 
 # --- rule encoding, decoding and printing (no kernel: ncnat-unit) ---
@@ -327,6 +442,123 @@ unit "port 0 and 65535" "sport 0 dport 65535 drop" \
 	"rule add prio 0 sport 0 dport 65535 drop"
 unit "largest prio" "prio 4294967295 drop" "$A_PRIO $A_VERDICT" \
 	"rule add prio 4294967295 drop"
+
+# The NAT verdicts: NETCHANNEL_A_RULE_OIF and the ACTION nest
+# (NETCHANNEL_NAT_A_ACT_* in include/uapi/linux/netchannel_nat.h).
+A_OIF=18 A_ACTION=19
+ACT_ADDR_MIN=1 ACT_ADDR_MAX=2 ACT_PORT_MIN=3 ACT_PORT_MAX=4 ACT_FILTERING=5
+ACT_PREFIX=6 ACT_PREFIX_LEN=7
+
+unit "masquerade: no arguments, no nest" "oif lo masquerade" "$A_OIF $A_VERDICT" \
+	"rule add prio 0 oif lo masquerade"
+unit "masquerade ports and filtering" "prio 10 oif lo masquerade filtering eif ports 2000-3000" \
+	"$A_PRIO $A_OIF $A_VERDICT ${A_ACTION}[$ACT_PORT_MIN $ACT_PORT_MAX $ACT_FILTERING]" \
+	"rule add prio 10 oif lo masquerade ports 2000-3000 filtering eif"
+unit "masquerade single port" "masquerade ports 5000" \
+	"$A_VERDICT ${A_ACTION}[$ACT_PORT_MIN $ACT_PORT_MAX]" \
+	"rule add prio 0 masquerade ports 5000"
+unit "masquerade the defaults, as the kernel reports them" \
+	"oif lo masquerade ports 1024-65535 filtering apdf" \
+	"$A_OIF $A_VERDICT ${A_ACTION}[$ACT_PORT_MIN $ACT_PORT_MAX $ACT_FILTERING]" \
+	"rule add prio 0 oif lo masquerade ports 1024-65535 filtering apdf"
+unit "snat to one address" "saddr 10.0.1.0/24 snat to 192.0.2.1" \
+	"$A_FAMILY $A_SADDR $A_SADDR_LEN $A_VERDICT ${A_ACTION}[$ACT_ADDR_MIN]" \
+	"rule add prio 0 family ip saddr 10.0.1.0/24 snat to 192.0.2.1"
+unit "snat pool, ports, filtering" \
+	"saddr 10.0.1.0/24 snat filtering adf to 192.0.2.10-192.0.2.20 ports 1024-2047" \
+	"$A_FAMILY $A_SADDR $A_SADDR_LEN $A_VERDICT ${A_ACTION}[$ACT_ADDR_MIN $ACT_ADDR_MAX $ACT_PORT_MIN $ACT_PORT_MAX $ACT_FILTERING]" \
+	"rule add prio 0 family ip saddr 10.0.1.0/24 snat to 192.0.2.10-192.0.2.20 ports 1024-2047 filtering adf"
+unit "snat range of one address" "snat to 192.0.2.1-192.0.2.1" \
+	"$A_VERDICT ${A_ACTION}[$ACT_ADDR_MIN]" "rule add prio 0 snat to 192.0.2.1"
+unit "dnat to address and port" "daddr 192.0.2.1 proto tcp dport 8080 dnat to 10.0.1.2:80" \
+	"$A_FAMILY $A_PROTO $A_DADDR $A_DADDR_LEN $A_DPORT_MIN $A_DPORT_MAX $A_VERDICT ${A_ACTION}[$ACT_ADDR_MIN $ACT_PORT_MIN]" \
+	"rule add prio 0 family ip proto tcp daddr 192.0.2.1/32 dport 8080 dnat to 10.0.1.2:80"
+unit "dnat to an address" "iif lo proto udp dport 53 dnat to 10.0.1.2" \
+	"$A_IIF $A_PROTO $A_DPORT_MIN $A_DPORT_MAX $A_VERDICT ${A_ACTION}[$ACT_ADDR_MIN]" \
+	"rule add prio 0 iif lo proto udp dport 53 dnat to 10.0.1.2"
+unit "netmap" "saddr 10.0.2.0/24 netmap to 203.0.113.0/24" \
+	"$A_FAMILY $A_SADDR $A_SADDR_LEN $A_VERDICT ${A_ACTION}[$ACT_PREFIX $ACT_PREFIX_LEN]" \
+	"rule add prio 0 family ip saddr 10.0.2.0/24 netmap to 203.0.113.0/24"
+unit "netmap of one address" "saddr 10.0.2.7 netmap to 203.0.113.9" \
+	"$A_FAMILY $A_SADDR $A_SADDR_LEN $A_VERDICT ${A_ACTION}[$ACT_PREFIX $ACT_PREFIX_LEN]" \
+	"rule add prio 0 family ip saddr 10.0.2.7/32 netmap to 203.0.113.9/32"
+unit "family ip and a NAT verdict" "family ip oif lo masquerade" \
+	"$A_FAMILY $A_OIF $A_VERDICT" "rule add prio 0 family ip oif lo masquerade"
+
+# jsonrule NAME WORDS PYDICT: the JSON object of rule WORDS is PYDICT
+jsonrule() {
+	# shellcheck disable=SC2086
+	$UNIT rule $2 2>&1 | sed -n 4p >"$tmp/json"
+	if python3 -c 'import json, sys; sys.exit(0 if json.load(open(sys.argv[1])) == eval(sys.argv[2]) else 1)' \
+		"$tmp/json" "$3" 2>/dev/null; then
+		pass "rule JSON: $1"
+	else
+		fail "rule JSON: $1" "$(cat "$tmp/json")"
+	fi
+}
+jsonrule "masquerade" "oif lo masquerade ports 1024-65535 filtering apdf" \
+	'{"handle": 7, "prio": 0, "oif": "lo", "verdict": "masquerade", "ports": "1024-65535", "filtering": "apdf", "packets": 0, "bytes": 0}'
+jsonrule "masquerade, single port" "masquerade ports 5000" \
+	'{"handle": 7, "prio": 0, "verdict": "masquerade", "ports": 5000, "packets": 0, "bytes": 0}'
+jsonrule "snat pool" "snat to 192.0.2.10-192.0.2.20 filtering eif" \
+	'{"handle": 7, "prio": 0, "verdict": "snat", "to": "192.0.2.10-192.0.2.20", "filtering": "eif", "packets": 0, "bytes": 0}'
+jsonrule "dnat" "proto tcp dport 8080 dnat to 10.0.1.2:80" \
+	'{"handle": 7, "prio": 0, "proto": "tcp", "dport": 8080, "verdict": "dnat", "to": "10.0.1.2:80", "packets": 0, "bytes": 0}'
+jsonrule "netmap" "saddr 10.0.2.0/24 netmap to 203.0.113.0/24" \
+	'{"handle": 7, "prio": 0, "family": "ip", "saddr": "10.0.2.0/24", "verdict": "netmap", "to": "203.0.113.0/24", "packets": 0, "bytes": 0}'
+jsonrule "oif of a gone device" "oif 999999 masquerade" \
+	'{"handle": 7, "prio": 0, "oif": 999999, "verdict": "masquerade", "packets": 0, "bytes": 0}'
+
+$UNIT rule prio 10 oif lo saddr 10.0.1.0/24 snat to 192.0.2.1 ports 1024-65535 >"$tmp/out" 2>&1
+want='handle 7 prio 10 family ip oif lo saddr 10.0.1.0/24 snat to 192.0.2.1 ports 1024-65535 packets 0 bytes 0'
+if [ "$(sed -n 3p "$tmp/out")" = "$want" ]; then
+	pass "rule: NAT list line"
+else
+	fail "rule: NAT list line" "$(sed -n 3p "$tmp/out")"
+fi
+
+# --- flow list and monitor lines (ncnat-unit flow PROTO STATE [PORT]) ---
+
+# flowline NAME PROTO STATE PORT LIST_LINE MONITOR_LINE
+flowline() {
+	$UNIT flow "$2" "$3" "$4" >"$tmp/out" 2>&1
+	if [ "$(sed -n 1p "$tmp/out")" != "$5" ]; then
+		fail "flow: $1" "list line '$(sed -n 1p "$tmp/out")'"
+	elif [ "$(sed -n 2p "$tmp/out")" != "$6" ]; then
+		fail "flow: $1" "monitor line '$(sed -n 2p "$tmp/out")'"
+	else
+		pass "flow: $1"
+	fi
+}
+flowline "udp" 17 0 4444 \
+	"udp inside 10.0.1.2:4444 outside 192.0.2.1:40000 remote 192.0.2.2:53 state none expires 299s packets 3/2 bytes 252/168 rule 5" \
+	"new udp inside 10.0.1.2:4444 outside 192.0.2.1:40000 remote 192.0.2.2:53"
+flowline "icmp: the identifier as the port" 1 0 7 \
+	"icmp inside 10.0.1.2:7 outside 192.0.2.1:40000 remote 192.0.2.2:53 state none expires 299s packets 3/2 bytes 252/168 rule 5" \
+	"new icmp inside 10.0.1.2:7 outside 192.0.2.1:40000 remote 192.0.2.2:53"
+for st in 0:none 1:syn 2:established 3:fin 4:closing 9:9; do
+	flowline "tcp state ${st#*:}" 6 "${st%%:*}" 1 \
+		"tcp inside 10.0.1.2:1 outside 192.0.2.1:40000 remote 192.0.2.2:53 state ${st#*:} expires 299s packets 3/2 bytes 252/168 rule 5" \
+		"new tcp inside 10.0.1.2:1 outside 192.0.2.1:40000 remote 192.0.2.2:53"
+done
+flowline "other protocol by number" 47 0 0 \
+	"47 inside 10.0.1.2:0 outside 192.0.2.1:40000 remote 192.0.2.2:53 state none expires 299s packets 3/2 bytes 252/168 rule 5" \
+	"new 47 inside 10.0.1.2:0 outside 192.0.2.1:40000 remote 192.0.2.2:53"
+$UNIT flow 6 2 4444 | sed -n 3p >"$tmp/json"
+if python3 - "$tmp/json" <<'EOF'
+import json, sys
+f = json.load(open(sys.argv[1]))
+want = {"proto": "tcp", "inside": "10.0.1.2:4444", "outside": "192.0.2.1:40000",
+        "remote": "192.0.2.2:53", "state": "established", "expires": 299,
+        "packets_out": 3, "bytes_out": 252, "packets_in": 2, "bytes_in": 168,
+        "rule": 5}
+sys.exit(0 if f == want else 1)
+EOF
+then
+	pass "flow: JSON object"
+else
+	fail "flow: JSON object" "$(cat "$tmp/json")"
+fi
 
 # The list line and the JSON object of one rule.
 $UNIT rule prio 10 family ip iif lo proto tcp saddr 10.0.0.0/8 dport 80-90 sport 22 drop >"$tmp/out" 2>&1

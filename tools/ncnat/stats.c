@@ -1,24 +1,20 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * ncnat stats: per-netns counters and the drop/pass reasons.
+ * ncnat stats: per-netns counters and the drop/pass reasons; and the
+ * decoding of a list of REASON_ENTRY { NAME, COUNT }, which the NAT
+ * family uses for its counters too.
  */
 #include <stdlib.h>
 #include <string.h>
 
 #include "ncnat.h"
 
-struct nc_reason {
-	char name[64];
-	uint64_t count;
-};
-
 struct nc_stats {
 	uint32_t generation;
 	uint32_t rules;
 	uint32_t shapes;
 	uint32_t devices;
-	struct nc_reason *reasons;
-	size_t n;
+	struct nc_reasons reasons;
 	bool got;		/* a reply came */
 };
 
@@ -40,7 +36,7 @@ static uint32_t nc_u32_or_0(struct nlattr *attr)
 }
 
 /* One REASON_ENTRY { NAME, COUNT }. */
-static int nc_stats_reason(struct nc_stats *st, struct nlattr *entry)
+static int nc_reason_get(struct nc_reasons *rs, struct nlattr *entry)
 {
 	struct nlattr *tb[NETCHANNEL_A_REASON_MAX + 1];
 	struct nc_reason *r;
@@ -49,11 +45,11 @@ static int nc_stats_reason(struct nc_stats *st, struct nlattr *entry)
 			     nc_reason_policy) ||
 	    !tb[NETCHANNEL_A_REASON_NAME])
 		return -1;
-	r = realloc(st->reasons, (st->n + 1) * sizeof(*r));
+	r = realloc(rs->v, (rs->n + 1) * sizeof(*r));
 	if (!r)
 		return -1;
-	st->reasons = r;
-	r = &st->reasons[st->n++];
+	rs->v = r;
+	r = &rs->v[rs->n++];
 	snprintf(r->name, sizeof(r->name), "%s",
 		 (char *)nla_data(tb[NETCHANNEL_A_REASON_NAME]));
 	r->count = tb[NETCHANNEL_A_REASON_COUNT] ?
@@ -61,7 +57,8 @@ static int nc_stats_reason(struct nc_stats *st, struct nlattr *entry)
 	return 0;
 }
 
-static int nc_stats_reasons(struct nc_stats *st, struct nlattr *list)
+/* Appends the REASON_ENTRY nests of @list to @rs; -1 if malformed. */
+int nc_reasons_get(struct nlattr *list, struct nc_reasons *rs)
 {
 	struct nlattr *entry;
 	int rem;
@@ -69,7 +66,7 @@ static int nc_stats_reasons(struct nc_stats *st, struct nlattr *list)
 	nla_for_each_nested(entry, list, rem) {
 		if (nla_type(entry) != NETCHANNEL_A_REASON_ENTRY)
 			continue;
-		if (nc_stats_reason(st, entry))
+		if (nc_reason_get(rs, entry))
 			return -1;
 	}
 	return 0;
@@ -91,7 +88,8 @@ static int nc_stats_reply(struct nlattr **tb, void *arg)
 	st->shapes = nc_u32_or_0(sb[NETCHANNEL_A_STATS_SHAPES]);
 	st->devices = nc_u32_or_0(sb[NETCHANNEL_A_STATS_DEVICES]);
 	if (sb[NETCHANNEL_A_STATS_REASON])
-		return nc_stats_reasons(st, sb[NETCHANNEL_A_STATS_REASON]);
+		return nc_reasons_get(sb[NETCHANNEL_A_STATS_REASON],
+				      &st->reasons);
 	return 0;
 }
 
@@ -101,9 +99,9 @@ static void nc_stats_print(const struct nc_stats *st)
 
 	printf("generation %u rules %u shapes %u devices %u\n", st->generation,
 	       st->rules, st->shapes, st->devices);
-	for (i = 0; i < st->n; i++)
-		printf("reason %s %llu\n", st->reasons[i].name,
-		       (unsigned long long)st->reasons[i].count);
+	for (i = 0; i < st->reasons.n; i++)
+		printf("reason %s %llu\n", st->reasons.v[i].name,
+		       (unsigned long long)st->reasons.v[i].count);
 }
 
 static void nc_stats_json(const struct nc_stats *st)
@@ -119,8 +117,9 @@ static void nc_stats_json(const struct nc_stats *st)
 	nc_json_ku64(&j, "devices", st->devices);
 	nc_json_key(&j, "drops");
 	nc_json_open(&j, '{');
-	for (i = 0; i < st->n; i++)
-		nc_json_ku64(&j, st->reasons[i].name, st->reasons[i].count);
+	for (i = 0; i < st->reasons.n; i++)
+		nc_json_ku64(&j, st->reasons.v[i].name,
+			     st->reasons.v[i].count);
 	nc_json_close(&j, '}');
 	nc_json_close(&j, '}');
 	nc_json_finish(&j);
@@ -143,6 +142,6 @@ int nc_stats_main(struct nc_ctx *ctx, struct nc_args *a)
 		nc_stats_json(&st);
 	else if (!ret)
 		nc_stats_print(&st);
-	free(st.reasons);
+	free(st.reasons.v);
 	return ret;
 }
