@@ -1,6 +1,8 @@
 #!/bin/bash
 # tests/run-all.sh: the `make check` driver.  Lanes from $NC_LANES
-# (default "uml qemu"):
+# (default "host uml qemu"):
+#   host: static checks of the kernel sources (tests/static.sh) and the
+#         CLI's own parser tests (tools/ncnat/selftest.sh), PASS/FAIL lines;
 #   uml:  (a) one boot of the UML test kernel running the built-in KUnit
 #             suites; every netchannel subtest line of the KTAP output is one
 #             test, a netchannel suite that did not run is one failure;
@@ -18,10 +20,10 @@
 set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)
 . "$top/tests/lib/host.sh"
-lanes=${NC_LANES:-uml qemu}
+lanes=${NC_LANES:-host uml qemu}
 logs=$top/build/test-logs
 # clear only what this driver writes (others may be running run.sh by hand)
-rm -rf "$logs/uml" "$logs"/uml-kunit.* "$logs"/qemu-*
+rm -rf "$logs/host" "$logs/uml" "$logs"/uml-kunit.* "$logs"/qemu-*
 mkdir -p "$logs"
 export NC_QUIET=1
 t0=$(date +%s)
@@ -176,10 +178,24 @@ lane_qemu() {
 	fi
 }
 
+lane_host() {
+	local t name st
+	echo "host: static checks, CLI selftest"
+	mkdir -p "$logs/host"
+	for t in tests/static.sh tools/ncnat/selftest.sh; do
+		name=$(basename "$t" .sh)
+		st=0
+		bash "$top/$t" >"$logs/host/$name.log" 2>&1 || st=$?
+		echo "$st" >"$logs/host/$name.rc"
+		count_scenario "host/$name" "$logs/host" "$name"
+	done
+}
+
 mkdir -p "$logs/uml"
 for lane in $lanes; do
 	t=$(date +%s)
 	case $lane in
+	host) lane_host ;;
 	uml) lane_kunit; lane_uml_scenarios ;;
 	qemu) lane_qemu ;;
 	*) echo "unknown lane $lane" >&2; exit 2 ;;
