@@ -1,0 +1,534 @@
+#!/bin/bash
+# filter_match.sh: every match kind of a filter rule (family, iif, proto,
+# saddr, daddr, sport, dport; single ports and range edges), IPv4 and IPv6,
+# drop and accept, proved with real traffic and exact counters.
+#
+#   c1 v0 ---- c1 \
+#                  r s0 ---- v0 s
+#   c2 v0 ---- c2 /
+#
+# netchannel is attached to r's c1 and c2 (ingress from the clients).  Each
+# step installs rules, sends a known set of packets from c1/c2 (UDP and TCP
+# SYNs from chosen ports, ICMP/ICMPv6 echo requests, bare IP protocols 253
+# and 254) and checks every counter exactly (see the traffic block).  Port
+# matches get 1, 2, 4, 8 or 16 packets per port, so a rule's count tells
+# exactly which ports it matched: min-1, min, middle, max, max+1.
+. "$(dirname "$0")/lib.sh"
+
+# ==== traffic block: quiet links, a packet sender, exact expectations ====
+# (the same block is in filter_match.sh, filter_priority.sh and
+# netns_isolation.sh; keep them in step)
+#
+# Quiet links: veth pairs that are NOARP with the same MAC on both ends (so
+# no ARP/ND is needed), in namespaces whose new devices get no IPv6
+# link-local address, DAD or router solicitation.  Nothing but the test's
+# own packets crosses a client link, so every counter can be exact.
+#
+# `client` starts a python3 packet sender in a client namespace, fed over a
+# FIFO; `tx` queues packets and records what must become of them; `verify`
+# sends them and checks, cumulatively over the script: each rule's packets
+# and bytes (bytes = L3 length), each attached device's
+# seen/matched/passed/dropped, each router netns's drop reasons (only
+# rule-drop may move), and what each server received (its own SNMP
+# counters, read through /proc/PID/net of a process living there).
+
+NC_WAIT_S=${NC_WAIT_S:-$([ "${NC_LANE:-}" = qemu ] && echo 20 || echo 5)}
+NC_TMP=$(mktemp -d)
+trap 'nc_cleanup; rm -rf "$NC_TMP"' EXIT
+declare -A XP=() H=() LINK=() SRV=() BATCH=() RULES=() DEVS=() PID=() TXFD=() RXFD=()
+ROUTERS='' SERVERS='' nc_mac=0
+
+xp_add() { XP[$1]=$((${XP[$1]:-0} + $2)); }
+# ipb NS: `ip -batch` of stdin in NS
+ipb() { ip -n "$(ns "$1")" -batch -; }
+# qns NAME...: namespaces whose new devices stay silent
+qns() {
+	local n
+	ns_add "$@"
+	for n; do
+		nsx "$n" sysctl -qw net.ipv6.conf.default.addr_gen_mode=1 \
+			net.ipv6.conf.default.accept_dad=0 \
+			net.ipv6.conf.default.router_solicitations=0
+	done
+}
+# qveth NS1 DEV1 NS2 DEV2: a quiet veth pair, up
+qveth() {
+	local mac
+	nc_mac=$((nc_mac + 1))
+	mac=$(printf '02:6e:63:%02x:%02x:%02x' $(($$ % 256)) $((nc_mac / 256)) $((nc_mac % 256)))
+	ip -n "$(ns "$1")" link add "$2" address "$mac" type veth \
+		peer name "$4" address "$mac" netns "$(ns "$3")"
+	ip -n "$(ns "$1")" link set "$2" arp off up
+	ip -n "$(ns "$3")" link set "$4" arp off up
+}
+# attach NS DEV: attach netchannel to DEV and expect its counters
+attach() {
+	ncnat "$1" dev attach "$2"
+	DEVS[$1]="${DEVS[$1]:-} $2"
+	case " $ROUTERS " in *" $1 "*) ;; *) ROUTERS="$ROUTERS $1" ;; esac
+}
+# rule NS LABEL ARGS...: add a rule, remember its handle as LABEL
+rule() {
+	local n=$1 l=$2
+	shift 2
+	H[$n:$l]=$(ncnat "$n" rule add "$@")
+	RULES[$n]="${RULES[$n]:-} $l"
+	XP[rule:$n:$l:pk]=0 XP[rule:$n:$l:by]=0
+}
+# flush NS: remove every rule
+flush() { ncnat "$1" rule flush; RULES[$1]=; }
+
+NC_GEN='
+import socket, struct, sys
+def fam(a): return socket.AF_INET6 if ":" in a else socket.AF_INET
+def csum(b):
+    s = sum(struct.unpack("!%dH" % (len(b) // 2), b))
+    s = (s & 0xffff) + (s >> 16); s += s >> 16
+    return ~s & 0xffff
+def run(a):
+    while a:
+        k = a.pop(0)
+        if k == "udp":
+            src, sport, dst, dport, n, ln = a[:6]; del a[:6]
+            s = socket.socket(fam(dst), socket.SOCK_DGRAM)
+            s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            s.bind((src, int(sport)))
+            for i in range(int(n)):
+                s.sendto(b"u" * int(ln), (dst, int(dport)))
+            s.close()
+        elif k == "tcp":
+            # a non-blocking connect sends one SYN, closing in SYN-SENT
+            # sends nothing more, and the closed port answers with a RST
+            src, sport, dst, dport, n = a[:5]; del a[:5]
+            for i in range(int(n)):
+                s = socket.socket(fam(dst), socket.SOCK_STREAM)
+                s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+                s.setblocking(False)
+                s.bind((src, int(sport)))
+                s.connect_ex((dst, int(dport)))
+                s.close()
+        elif k == "icmp":
+            src, dst, n, ln = a[:4]; del a[:4]
+            v6 = ":" in dst
+            s = socket.socket(fam(dst), socket.SOCK_RAW,
+                              socket.IPPROTO_ICMPV6 if v6 else socket.IPPROTO_ICMP)
+            s.bind((src, 0))
+            for i in range(int(n)):
+                m = struct.pack("!BBHHH", 128 if v6 else 8, 0, 0, 0x4e43, i)
+                m += b"i" * int(ln)
+                if not v6:
+                    m = m[:2] + struct.pack("!H", csum(m)) + m[4:]
+                s.sendto(m, (dst, 0))
+            s.close()
+        elif k == "raw":
+            proto, src, dst, n, ln = a[:5]; del a[:5]
+            s = socket.socket(fam(dst), socket.SOCK_RAW, int(proto))
+            s.bind((src, 0))
+            for i in range(int(n)):
+                s.sendto(b"r" * int(ln), (dst, 0))
+            s.close()
+        else:
+            raise ValueError("unknown kind " + k)
+fi, fo = open(sys.argv[1]), open(sys.argv[2], "w")
+while True:
+    line = fi.readline()
+    if not line:
+        break
+    try:
+        run(line.split())
+        fo.write("ok\n")
+    except Exception as e:
+        fo.write("error: %r\n" % e)
+    fo.flush()
+'
+# client NS RNS RDEV SRVNS: NS sends through RNS's attached RDEV to SRVNS
+client() {
+	local fd
+	LINK[$1]=$2/$3 SRV[$1]=$4
+	mkfifo "$NC_TMP/$1.tx" "$NC_TMP/$1.rx"
+	exec {fd}<>"$NC_TMP/$1.tx"
+	TXFD[$1]=$fd
+	exec {fd}<>"$NC_TMP/$1.rx"
+	RXFD[$1]=$fd
+	nsbg "$1" python3 -c "$NC_GEN" "$NC_TMP/$1.tx" "$NC_TMP/$1.rx"
+}
+# server NS: expect exact receive counters of NS from now on
+server() {
+	local kv cmd='' i
+	SERVERS="$SERVERS $1"
+	nsbg "$1" sleep 1000000
+	PID[$1]=$!
+	for ((i = 0; i < NC_WAIT_S * 10; i++)); do	# until it runs in NS
+		read -r -d '' cmd <"/proc/${PID[$1]}/cmdline" || true
+		[ "$cmd" != sleep ] || break
+		sleep 0.1
+	done
+	for kv in $(got_srv "$1"); do XP[srv:$1:${kv%=*}]=${kv#*=}; done
+}
+
+# tx CLIENT FATE KIND ARGS...: queue COUNT packets from CLIENT and record
+# their fate: LABEL:drop or LABEL:accept (rule LABEL decides them), or
+# miss (no rule matches; they go on untouched).  KIND ARGS:
+#   udp SRC SPORT DST DPORT COUNT LEN   (LEN payload bytes; SPORT 0: any)
+#   tcp SRC SPORT DST DPORT COUNT       (SYNs to a closed port, no retries)
+#   icmp SRC DST COUNT LEN              (echo requests, ICMP or ICMPv6)
+#   raw PROTO SRC DST COUNT LEN         (bare IP protocol PROTO)
+tx() {
+	local c=$1 fate=$2 kind=$3 n l3 key dst r rns
+	shift 3
+	case $kind in
+	udp) dst=$3 n=$5 l3=$((28 + $6)) key=udp ;;
+	tcp) dst=$3 n=$5 l3=60 key=tcp ;;	# SYN: 20 + 40 with options
+	icmp) dst=$2 n=$3 l3=$((28 + $4)) key=icmp ;;
+	raw) dst=$3 n=$4 l3=$((20 + $5)) key=unk ;;
+	*) echo "tx: bad kind $kind" >&2; exit 1 ;;
+	esac
+	case $dst in
+	*:*) l3=$((l3 + 20)); [ $key = tcp ] || key=${key}6 ;;
+	*) [ $key = tcp ] || key=${key}4 ;;
+	esac
+	BATCH[$c]="${BATCH[$c]:-} $kind $*"
+	r=${LINK[$c]} rns=${LINK[$c]%%/*}
+	xp_add "dev:$r:seen" "$n"
+	case $fate in
+	miss)
+		xp_add "dev:$r:passed" "$n"
+		xp_add "srv:${SRV[$c]}:$key" "$n" ;;
+	*:drop | *:accept)
+		xp_add "dev:$r:matched" "$n"
+		xp_add "rule:$rns:${fate%:*}:pk" "$n"
+		xp_add "rule:$rns:${fate%:*}:by" $((n * l3))
+		if [ "${fate#*:}" = drop ]; then
+			xp_add "dev:$r:dropped" "$n"
+			xp_add "drop:$rns" "$n"
+		else
+			xp_add "dev:$r:passed" "$n"
+			xp_add "srv:${SRV[$c]}:$key" "$n"
+		fi ;;
+	*) echo "tx: bad fate $fate" >&2; exit 1 ;;
+	esac
+}
+# send: send the queued packets, wait until each sender is done
+send() {
+	local c ack
+	for c in "${!BATCH[@]}"; do echo "${BATCH[$c]}" >&"${TXFD[$c]}"; done
+	for c in "${!BATCH[@]}"; do
+		read -r -t $((NC_WAIT_S * 6)) -u "${RXFD[$c]}" ack || ack="no answer"
+		[ "$ack" = ok ] || fail "send from $c: $ack"
+	done
+	BATCH=()
+}
+
+# --- the kernel's view, printed the way the expectations are ---
+got_devs() {
+	local out w i d n=0
+	local -A v=()
+	out=$(ncnat "$1" dev list)
+	while read -r -a w; do
+		[ ${#w[@]} -gt 0 ] || continue
+		n=$((n + 1))
+		for ((i = 1; i + 1 < ${#w[@]}; i += 2)); do v[${w[0]}:${w[i]}]=${w[i + 1]}; done
+	done <<<"$out"
+	for d in ${DEVS[$1]:-}; do
+		printf '%s seen=%s matched=%s passed=%s dropped=%s | ' "$d" "${v[$d:seen]:-}" \
+			"${v[$d:matched]:-}" "${v[$d:passed]:-}" "${v[$d:dropped]:-}"
+	done
+	echo "devices=$n"
+}
+want_devs() {
+	local d n=0 r=$1
+	for d in ${DEVS[$r]:-}; do
+		printf '%s seen=%s matched=%s passed=%s dropped=%s | ' "$d" \
+			"${XP[dev:$r/$d:seen]:-0}" "${XP[dev:$r/$d:matched]:-0}" \
+			"${XP[dev:$r/$d:passed]:-0}" "${XP[dev:$r/$d:dropped]:-0}"
+		n=$((n + 1))
+	done
+	echo "devices=$n"
+}
+got_rules() {
+	local out w i l n=0
+	local -A p=() b=()
+	out=$(ncnat "$1" rule list)
+	while read -r -a w; do
+		[ "${w[0]:-}" = handle ] || continue
+		n=$((n + 1))
+		for ((i = 2; i + 1 < ${#w[@]}; i++)); do
+			case ${w[i]} in
+			packets) p[${w[1]}]=${w[i + 1]} ;;
+			bytes) b[${w[1]}]=${w[i + 1]} ;;
+			esac
+		done
+	done <<<"$out"
+	for l in ${RULES[$1]:-}; do
+		printf '%s=%s/%s ' "$l" "${p[${H[$1:$l]}]:-}" "${b[${H[$1:$l]}]:-}"
+	done
+	echo "rules=$n"
+}
+want_rules() {
+	local l n=0 r=$1
+	for l in ${RULES[$r]:-}; do
+		printf '%s=%s/%s ' "$l" "${XP[rule:$r:$l:pk]}" "${XP[rule:$r:$l:by]}"
+		n=$((n + 1))
+	done
+	echo "rules=$n"
+}
+got_drops() {	# the nonzero drop reasons
+	local out w
+	out=$(ncnat "$1" stats)
+	while read -r -a w; do
+		if [ "${w[0]:-}" = reason ] && [ "${w[2]}" != 0 ]; then
+			printf '%s=%s ' "${w[1]}" "${w[2]}"
+		fi
+	done <<<"$out"
+	echo .
+}
+want_drops() {
+	if [ "${XP[drop:$1]:-0}" != 0 ]; then printf 'rule-drop=%s ' "${XP[drop:$1]}"; fi
+	echo .
+}
+# what a server received: UDP datagrams (to open or closed ports), ICMP
+# echo requests, TCP segments (v4 and v6 share that MIB), unknown protocols
+got_srv() {
+	local w h i t
+	local -A v=() hd=()
+	while read -r -a w; do
+		if [ -z "${hd[${w[0]}]:-}" ]; then
+			hd[${w[0]}]="${w[*]}"
+			continue
+		fi
+		read -r -a h <<<"${hd[${w[0]}]}"
+		for ((i = 1; i < ${#w[@]}; i++)); do v[${h[0]%:}${h[i]}]=${w[i]}; done
+	done <"/proc/${PID[$1]}/net/snmp"
+	t=$(<"/proc/${PID[$1]}/net/snmp6")
+	for i in Udp6InDatagrams Udp6NoPorts Icmp6InEchos Ip6InUnknownProtos; do
+		if [[ $t =~ ${i}[[:space:]]+([0-9]+) ]]; then v[$i]=${BASH_REMATCH[1]}; fi
+	done
+	echo "udp4=$((v[UdpInDatagrams] + v[UdpNoPorts])) udp6=$((v[Udp6InDatagrams] + v[Udp6NoPorts]))" \
+		"icmp4=${v[IcmpInEchos]} icmp6=${v[Icmp6InEchos]} tcp=${v[TcpInSegs]}" \
+		"unk4=${v[IpInUnknownProtos]} unk6=${v[Ip6InUnknownProtos]}"
+}
+want_srv() {
+	local s=$1
+	echo "udp4=${XP[srv:$s:udp4]} udp6=${XP[srv:$s:udp6]}" \
+		"icmp4=${XP[srv:$s:icmp4]} icmp6=${XP[srv:$s:icmp6]} tcp=${XP[srv:$s:tcp]}" \
+		"unk4=${XP[srv:$s:unk4]} unk6=${XP[srv:$s:unk6]}"
+}
+
+# waitfor WANT CMD...: run CMD until it prints WANT (bounded); print the last
+waitfor() {
+	local want=$1 got i=0
+	shift
+	while got=$("$@" 2>&1); [ "$got" != "$want" ] && [ $i -lt $((NC_WAIT_S * 10)) ]; do
+		sleep 0.1
+		i=$((i + 1))
+	done
+	echo "$got"
+}
+check_wait() {
+	local name=$1 want=$2
+	shift 2
+	check_eq "$name" "$want" waitfor "$want" "$@"
+}
+# verify STEP: send, then check every counter of every router and server
+verify() {
+	local r s
+	send
+	for r in $ROUTERS; do
+		check_wait "$1: $r devices" "$(want_devs "$r")" got_devs "$r"
+		check_wait "$1: $r rules" "$(want_rules "$r")" got_rules "$r"
+		check_wait "$1: $r drop reasons" "$(want_drops "$r")" got_drops "$r"
+	done
+	for s in $SERVERS; do
+		check_wait "$1: $s received" "$(want_srv "$s")" got_srv "$s"
+	done
+}
+# ==== end of the traffic block ====
+
+nc_require
+qns c1 c2 r s
+qveth c1 v0 r c1
+qveth c2 v0 r c2
+qveth r s0 s v0
+ipb c1 <<EOT
+addr add 10.1.0.2/24 dev v0
+addr add 10.1.0.130/24 dev v0
+addr add fd01::2/64 dev v0
+addr add fd01::102/64 dev v0
+route add default via 10.1.0.1
+route add default via fd01::1
+EOT
+ipb c2 <<EOT
+addr add 10.3.0.2/24 dev v0
+addr add fd03::2/64 dev v0
+route add default via 10.3.0.1
+route add default via fd03::1
+EOT
+ipb r <<EOT
+addr add 10.1.0.1/24 dev c1
+addr add fd01::1/64 dev c1
+addr add 10.3.0.1/24 dev c2
+addr add fd03::1/64 dev c2
+addr add 10.2.0.1/24 dev s0
+addr add fd02::1/64 dev s0
+EOT
+ipb s <<EOT
+addr add 10.2.0.2/24 dev v0
+addr add 10.2.0.130/24 dev v0
+addr add fd02::2/64 dev v0
+addr add fd02::102/64 dev v0
+route add default via 10.2.0.1
+route add default via fd02::1
+EOT
+forwarding r
+attach r c1
+attach r c2
+server s
+client c1 r c1 s
+client c2 r c2 s
+
+# fams F: addresses of family F (4 or 6): C, CX (c1; CX outside CNET), C2
+# (c2), S, SX (s; SX inside SNET), HOST (a host prefix length)
+fams() {
+	if [ "$1" = 4 ]; then
+		C=10.1.0.2 CX=10.1.0.130 C2=10.3.0.2 S=10.2.0.2 SX=10.2.0.130
+		CNET=10.1.0.0/25 SNET=10.2.0.128/25 HOST=32
+	else
+		C=fd01::2 CX=fd01::102 C2=fd03::2 S=fd02::2 SX=fd02::102
+		CNET=fd01::/120 SNET=fd02::100/120 HOST=128
+	fi
+}
+
+# the lanes work, and nothing is matched while there is no rule
+for f in 4 6; do
+	fams $f
+	tx c1 miss udp $C 0 $S 7 1 10
+	tx c1 miss icmp $C $S 1 8
+	tx c2 miss tcp $C2 0 $S 7 1
+done
+verify "no rules"
+
+# family, on every input device; the first matching rule decides
+rule r d4 family ip drop
+rule r a6 family ip6 accept
+rule r x family ip accept	# same family as d4, later handle: never used
+fams 4
+tx c1 d4:drop udp $C 0 $S 7 2 10
+tx c1 d4:drop icmp $C $S 1 16
+tx c2 d4:drop udp $C2 0 $S 7 1 20
+fams 6
+tx c1 a6:accept udp $C 0 $S 7 3 10
+tx c2 a6:accept icmp $C2 $S 1 32
+tx c1 a6:accept raw 253 $C $S 1 5
+verify "family"
+
+# iif: a rule on one input device leaves the other alone
+flush r
+rule r i iif c2 drop
+rule r j iif c1 family ip6 accept
+tx c2 i:drop udp 10.3.0.2 0 10.2.0.2 7 2 10
+tx c2 i:drop udp fd03::2 0 fd02::2 7 1 10
+tx c2 i:drop icmp fd03::2 fd02::2 1 8
+tx c1 j:accept udp fd01::2 0 fd02::2 7 2 10
+tx c1 miss udp 10.1.0.2 0 10.2.0.2 7 1 10
+verify "iif"
+
+# proto: by name and number; without a family it covers both, and icmp
+# is not icmpv6
+flush r
+rule r udp proto udp drop
+rule r tcp proto tcp accept
+rule r icmp proto icmp drop
+rule r icmpv6 proto icmpv6 accept
+rule r 253 proto 253 drop
+for f in 4 6; do
+	fams $f
+	tx c1 udp:drop udp $C 0 $S 9 2 10
+	tx c1 tcp:accept tcp $C 0 $S 9 1
+	if [ $f = 4 ]; then tx c2 icmp:drop icmp $C2 $S 1 8; fi
+	if [ $f = 6 ]; then tx c2 icmpv6:accept icmp $C2 $S 1 8; fi
+	tx c1 253:drop raw 253 $C $S 1 12
+	tx c1 miss raw 254 $C $S 1 12
+done
+verify "proto"
+
+# saddr: a prefix (an address inside and one outside) and a host prefix
+flush r
+for f in 4 6; do
+	fams $f
+	rule r net$f saddr $CNET drop
+	rule r host$f saddr $CX/$HOST accept
+	tx c1 net$f:drop udp $C 0 $S 7 2 10
+	tx c1 net$f:drop icmp $C $S 1 8
+	tx c1 host$f:accept udp $CX 0 $S 7 1 10
+	tx c2 miss udp $C2 0 $S 7 1 10
+done
+verify "saddr"
+
+# daddr
+flush r
+for f in 4 6; do
+	fams $f
+	rule r net$f daddr $SNET drop
+	rule r host$f daddr $S/$HOST accept
+	tx c1 net$f:drop udp $C 0 $SX 7 2 10
+	tx c1 net$f:drop icmp $C $SX 1 8
+	tx c1 host$f:accept udp $C 0 $S 7 1 10
+	tx c2 host$f:accept raw 253 $C2 $S 1 3
+done
+verify "daddr"
+
+# ports: a single source port, a source range, a single destination port
+# (TCP), a destination range; each rule sees only its own traffic
+flush r
+rule r sport proto udp sport 3333 drop
+rule r sports proto udp sport 3000-3100 drop
+rule r dport proto tcp dport 8080 drop
+rule r dports proto udp dport 2000-2010 drop
+for f in 4 6; do
+	fams $f
+	tx c1 miss udp $C 3332 $S 7 1 10
+	tx c1 sport:drop udp $C 3333 $S 7 2 10
+	tx c1 miss udp $C 3334 $S 7 4 10
+	tx c1 miss tcp $C 3333 $S 7 1		# not udp
+	tx c1 miss udp $C 2999 $S 7 1 10
+	tx c1 sports:drop udp $C 3000 $S 7 2 10
+	tx c1 sports:drop udp $C 3100 $S 7 4 10
+	tx c1 miss udp $C 3101 $S 7 8 10
+	tx c1 sports:drop udp $C 3047 $S 7 16 10
+	tx c1 miss tcp $C 0 $S 8079 1
+	tx c1 dport:drop tcp $C 0 $S 8080 2
+	tx c1 miss tcp $C 0 $S 8081 4
+	tx c1 miss udp $C 0 $S 8080 1 10	# not tcp
+	tx c1 miss udp $C 0 $S 1999 1 10
+	tx c1 dports:drop udp $C 0 $S 2000 2 10
+	tx c1 dports:drop udp $C 0 $S 2010 4 10
+	tx c1 miss udp $C 0 $S 2011 8 10
+	tx c1 dports:drop udp $C 0 $S 2005 16 10
+done
+verify "ports"
+
+# port ranges without a protocol: TCP and UDP match; ICMP and protocols
+# without ports never do (they fall through to the rule after)
+flush r
+rule r both sport 40000-40009 dport 53 accept
+rule r rest family ip drop
+for f in 4 6; do
+	fams $f
+	miss=miss
+	if [ $f = 4 ]; then miss=rest:drop; fi
+	tx c1 both:accept udp $C 40000 $S 53 1 10
+	tx c1 both:accept tcp $C 40009 $S 53 1
+	tx c1 $miss udp $C 40010 $S 53 2 10
+	tx c1 $miss udp $C 40000 $S 54 4 10
+	tx c1 $miss icmp $C $S 1 8
+	tx c1 $miss raw 253 $C $S 1 8
+done
+verify "ports without proto"
+
+flush r
+fams 4
+tx c1 miss udp $C 0 $S 2000 1 10
+tx c2 miss icmp $C2 $S 1 8
+verify "flushed"
+
+nc_done

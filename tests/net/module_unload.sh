@@ -1,0 +1,122 @@
+#!/bin/bash
+# module_unload.sh: `rmmod netchannel` with devices attached in several
+# namespaces, rules loaded and a flood going through succeeds; traffic then
+# flows unfiltered; loading the module again gives a fresh, working engine.
+# Twice, to catch what a first unload leaves behind.  The console is checked
+# for splats by the runner.
+#
+# Only where netchannel is a module (the QEMU lane); where it is built in
+# (UML) this prints SKIP and exits 0.  The module is loaded again at exit
+# whatever happened, for the scenarios that share the boot.
+#
+#   c v0 ---- c r s0 ---- v0 s       q v0 ---- p r2
+. "$(dirname "$0")/lib.sh"
+
+if ! grep -q '^netchannel ' /proc/modules; then
+	skip "module unload (netchannel is not a loaded module here: built in, lane ${NC_LANE:-?})"
+	exit 0
+fi
+
+NC_WAIT_S=${NC_WAIT_S:-$([ "${NC_LANE:-}" = qemu ] && echo 20 || echo 5)}
+KO=${NC_MODULES_DIR:-$NC_TOP/build/modules/$(uname -r)}/netchannel.ko
+loaded() { grep -q '^netchannel ' /proc/modules; }
+reload() { loaded || insmod "$KO"; }
+trap 'nc_cleanup; reload' EXIT
+nc_mac=0
+
+# quiet links (as in filter_match.sh): NOARP, the same MAC at both ends, no
+# IPv6 link-local/DAD/RS, so only the test's packets cross them
+qns() {
+	local n
+	ns_add "$@"
+	for n; do
+		nsx "$n" sysctl -qw net.ipv6.conf.default.addr_gen_mode=1 \
+			net.ipv6.conf.default.accept_dad=0 \
+			net.ipv6.conf.default.router_solicitations=0
+	done
+}
+qveth() {
+	local mac
+	nc_mac=$((nc_mac + 1))
+	mac=$(printf '02:6e:63:%02x:%02x:%02x' $(($$ % 256)) $((nc_mac / 256)) $((nc_mac % 256)))
+	ip -n "$(ns "$1")" link add "$2" address "$mac" type veth \
+		peer name "$4" address "$mac" netns "$(ns "$3")"
+	ip -n "$(ns "$1")" link set "$2" arp off up
+	ip -n "$(ns "$3")" link set "$4" arp off up
+}
+ipb() { ip -n "$(ns "$1")" -batch -; }
+dev() { ncnat "$1" dev list | awk -v d="$2" -v f="$3" '$1 == d { for (i = 2; i < NF; i++) if ($i == f) print $(i + 1) }'; }
+rule_pkts() { ncnat "$1" rule list | awk -v h="$2" '$2 == h { for (i = 3; i < NF; i++) if ($i == "packets") print $(i + 1) }'; }
+# noports: UDP datagrams s got for closed ports
+noports() { nsx s awk '/^Udp: [0-9]/ { print $3 }' /proc/net/snmp; }
+# udp N: N datagrams from c to s port 7 (closed)
+udp() { nsx c bash -c "for ((i = 0; i < $1; i++)); do echo x >/dev/udp/10.2.0.2/7; done"; }
+until_ok() {
+	local i
+	for ((i = 0; i < NC_WAIT_S * 10; i++)); do
+		if "$@" >/dev/null 2>&1; then return 0; fi
+		sleep 0.1
+	done
+	return 1
+}
+above() { [ "$("${@:2}")" -gt "$1" ]; }
+is() { [ "$("${@:2}")" = "$1" ]; }
+
+nc_require
+qns c r s q r2
+qveth c v0 r c
+qveth r s0 s v0
+qveth q v0 r2 p
+ipb c <<EOT
+addr add 10.1.0.2/24 dev v0
+route add default via 10.1.0.1
+EOT
+ipb r <<EOT
+addr add 10.1.0.1/24 dev c
+addr add 10.2.0.1/24 dev s0
+EOT
+ipb s <<EOT
+addr add 10.2.0.2/24 dev v0
+route add default via 10.2.0.1
+EOT
+forwarding r
+
+# setup ROUND: the engine attached in r and r2 with rules; UDP to port 7
+# dropped exactly
+setup() {
+	check "$1: attach" sh -c "'$NCNAT_BIN' -n '$(ns r)' dev attach c && '$NCNAT_BIN' -n '$(ns r2)' dev attach p"
+	h=$(ncnat r rule add proto udp dport 7 drop)
+	ncnat r rule add proto icmp accept >/dev/null
+	ncnat r2 rule add family ip drop >/dev/null
+	n0=$(noports)
+	udp 3
+	check "$1: UDP dropped" until_ok is 3 rule_pkts r "$h"
+	check_eq "$1: s got no UDP" "$n0" noports
+}
+
+# unload ROUND: rmmod under a flood, then traffic flows unfiltered
+unload() {
+	check "$1: flood through the engine" until_ok above 50 dev r c seen
+	check "$1: rmmod under traffic" timeout 120 rmmod netchannel
+	check_fails "$1: module gone" loaded
+	check_fails "$1: genl family gone" genl ctrl get name netchannel
+	check_fails "$1: ncnat says so" ncnat r stats
+	n0=$(noports)
+	udp 3
+	check "$1: UDP unfiltered" until_ok is $((n0 + 3)) noports
+	check "$1: ping unfiltered" nsx c ping -c 2 -i 0.2 -W 2 10.2.0.2
+}
+
+nsbg c ping -q -i 0.005 10.2.0.2 >/dev/null 2>&1
+for round in 1 2; do
+	setup "round $round"
+	unload "round $round"
+	check "round $round: insmod" insmod "$KO"
+	check "round $round: genl family back" genl ctrl get name netchannel
+	check_eq "round $round: no devices after reload" "" ncnat r dev list
+	check_eq "round $round: no rules after reload" "" ncnat r rule list
+	check_eq "round $round: nothing in r2 either" "" ncnat r2 save
+done
+setup "after reload"
+check "flood counted after reload" until_ok above 50 dev r c seen
+nc_done
