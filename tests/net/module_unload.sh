@@ -18,10 +18,20 @@ if ! grep -q '^netchannel ' /proc/modules; then
 fi
 
 NC_WAIT_S=${NC_WAIT_S:-$([ "${NC_LANE:-}" = qemu ] && echo 20 || echo 5)}
-KO=${NC_MODULES_DIR:-$NC_TOP/build/modules/$(uname -r)}/netchannel.ko
+# the project's modules, loaded as guest-init does: insmod of
+# build/modules/$(uname -r)/*.ko (NC_MODULES_DIR), dependencies first
+. "$NC_TOP/tests/lib/modules.sh"
 loaded() { grep -q '^netchannel ' /proc/modules; }
-reload() { loaded || insmod "$KO"; }
-trap 'nc_cleanup; reload' EXIT
+# unload: consumers of netchannel (e.g. a NAT module) first, then it
+unload_all() {
+	local m
+	for m in /sys/module/netchannel/holders/*; do
+		[ -e "$m" ] || continue
+		timeout 120 rmmod "${m##*/}" || return 1
+	done
+	timeout 120 rmmod netchannel
+}
+trap 'nc_cleanup; loaded || nc_load_modules' EXIT
 nc_mac=0
 
 # quiet links (as in filter_match.sh): NOARP, the same MAC at both ends, no
@@ -97,7 +107,7 @@ setup() {
 # unload ROUND: rmmod under a flood, then traffic flows unfiltered
 unload() {
 	check "$1: flood through the engine" until_ok above 50 dev r c seen
-	check "$1: rmmod under traffic" timeout 120 rmmod netchannel
+	check "$1: rmmod under traffic" unload_all
 	check_fails "$1: module gone" loaded
 	check_fails "$1: genl family gone" genl ctrl get name netchannel
 	check_fails "$1: ncnat says so" ncnat r stats
@@ -111,7 +121,7 @@ nsbg c ping -q -i 0.005 10.2.0.2 >/dev/null 2>&1
 for round in 1 2; do
 	setup "round $round"
 	unload "round $round"
-	check "round $round: insmod" insmod "$KO"
+	check "round $round: insmod" nc_load_modules
 	check "round $round: genl family back" genl ctrl get name netchannel
 	check_eq "round $round: no devices after reload" "" ncnat r dev list
 	check_eq "round $round: no rules after reload" "" ncnat r rule list
