@@ -31,7 +31,7 @@ t0=$(date +%s)
 if [ -n "${NC_SCENARIOS:-}" ]; then
 	scenarios=$(for s in $NC_SCENARIOS; do echo "$top/tests/net/$s.sh"; done)
 else
-	scenarios=$(ls "$top"/tests/net/*.sh | grep -v '/lib\.sh$')
+	scenarios=$(ls "$top"/tests/net/*.sh | grep -v 'lib\.sh$')
 fi
 
 passed=0 failed=0 skipped=0 failures=

@@ -18,30 +18,6 @@
 #   x w1 ---- a1 z,  x w2 ---- a2 z
 . "$(dirname "$0")/lib.sh"
 
-NC_WAIT_S=${NC_WAIT_S:-$([ "${NC_LANE:-}" = qemu ] && echo 20 || echo 5)}
-nc_mac=0
-
-# quiet links (as in filter_match.sh): NOARP, the same MAC at both ends, no
-# IPv6 link-local/DAD/RS, so only the test's packets cross them
-qns() {
-	local n
-	ns_add "$@"
-	for n; do
-		nsx "$n" sysctl -qw net.ipv6.conf.default.addr_gen_mode=1 \
-			net.ipv6.conf.default.accept_dad=0 \
-			net.ipv6.conf.default.router_solicitations=0
-	done
-}
-qveth() {
-	local mac
-	nc_mac=$((nc_mac + 1))
-	mac=$(printf '02:6e:63:%02x:%02x:%02x' $(($$ % 256)) $((nc_mac / 256)) $((nc_mac % 256)))
-	ip -n "$(ns "$1")" link add "$2" address "$mac" type veth \
-		peer name "$4" address "$mac" netns "$(ns "$3")"
-	ip -n "$(ns "$1")" link set "$2" arp off up
-	ip -n "$(ns "$3")" link set "$4" arp off up
-}
-ipb() { ip -n "$(ns "$1")" -batch -; }
 # devs NS: the names of the attached devices, one line
 devs() { ncnat "$1" dev list | awk '{ printf "%s%s", s, $1; s = " " } END { print "" }'; }
 # dev NS DEV FIELD: one counter of an attached device
@@ -63,41 +39,20 @@ says() {
 		pass "$name"
 	fi
 }
-# until_ok CMD...: run CMD until it succeeds (bounded)
-until_ok() {
-	local i
-	for ((i = 0; i < NC_WAIT_S * 10; i++)); do
-		if "$@" >/dev/null 2>&1; then return 0; fi
-		sleep 0.1
-	done
-	return 1
-}
-above() { [ "$("${@:2}")" -gt "$1" ]; }	# above N CMD...: CMD prints more than N
 # flood NS DST: ping DST from NS in the background, 100/s; sets FLOOD (pid)
 flood() { nsbg "$1" ping -q -i 0.01 "$2" >/dev/null 2>&1; FLOOD=$!; }
 unflood() { kill "$FLOOD" 2>/dev/null || true; wait "$FLOOD" 2>/dev/null || true; }
 
 nc_require
 qns c r s x y z
-qveth c v0 r c
-qveth r s0 s v0
+qline c r s 4
 qveth x v0 r dm
 qveth x v1 r dn
 qveth x w1 z a1
 qveth x w2 z a2
-ipb c <<EOT
-addr add 10.1.0.2/24 dev v0
-route add default via 10.1.0.1
-EOT
 ipb r <<EOT
-addr add 10.1.0.1/24 dev c
-addr add 10.2.0.1/24 dev s0
 addr add 10.4.0.1/24 dev dm
 addr add 10.5.0.1/24 dev dn
-EOT
-ipb s <<EOT
-addr add 10.2.0.2/24 dev v0
-route add default via 10.2.0.1
 EOT
 ipb x <<EOT
 addr add 10.4.0.2/24 dev v0

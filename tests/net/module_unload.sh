@@ -17,7 +17,6 @@ if ! grep -q '^netchannel ' /proc/modules; then
 	exit 0
 fi
 
-NC_WAIT_S=${NC_WAIT_S:-$([ "${NC_LANE:-}" = qemu ] && echo 20 || echo 5)}
 # the project's modules, loaded as guest-init does: insmod of
 # build/modules/$(uname -r)/*.ko (NC_MODULES_DIR), dependencies first
 . "$NC_TOP/tests/lib/modules.sh"
@@ -32,63 +31,18 @@ unload_all() {
 	timeout 120 rmmod netchannel
 }
 trap 'nc_cleanup; loaded || nc_load_modules' EXIT
-nc_mac=0
-
-# quiet links (as in filter_match.sh): NOARP, the same MAC at both ends, no
-# IPv6 link-local/DAD/RS, so only the test's packets cross them
-qns() {
-	local n
-	ns_add "$@"
-	for n; do
-		nsx "$n" sysctl -qw net.ipv6.conf.default.addr_gen_mode=1 \
-			net.ipv6.conf.default.accept_dad=0 \
-			net.ipv6.conf.default.router_solicitations=0
-	done
-}
-qveth() {
-	local mac
-	nc_mac=$((nc_mac + 1))
-	mac=$(printf '02:6e:63:%02x:%02x:%02x' $(($$ % 256)) $((nc_mac / 256)) $((nc_mac % 256)))
-	ip -n "$(ns "$1")" link add "$2" address "$mac" type veth \
-		peer name "$4" address "$mac" netns "$(ns "$3")"
-	ip -n "$(ns "$1")" link set "$2" arp off up
-	ip -n "$(ns "$3")" link set "$4" arp off up
-}
-ipb() { ip -n "$(ns "$1")" -batch -; }
 dev() { ncnat "$1" dev list | awk -v d="$2" -v f="$3" '$1 == d { for (i = 2; i < NF; i++) if ($i == f) print $(i + 1) }'; }
 rule_pkts() { ncnat "$1" rule list | awk -v h="$2" '$2 == h { for (i = 3; i < NF; i++) if ($i == "packets") print $(i + 1) }'; }
 # noports: UDP datagrams s got for closed ports
 noports() { nsx s awk '/^Udp: [0-9]/ { print $3 }' /proc/net/snmp; }
 # udp N: N datagrams from c to s port 7 (closed)
 udp() { nsx c bash -c "for ((i = 0; i < $1; i++)); do echo x >/dev/udp/10.2.0.2/7; done"; }
-until_ok() {
-	local i
-	for ((i = 0; i < NC_WAIT_S * 10; i++)); do
-		if "$@" >/dev/null 2>&1; then return 0; fi
-		sleep 0.1
-	done
-	return 1
-}
-above() { [ "$("${@:2}")" -gt "$1" ]; }
 is() { [ "$("${@:2}")" = "$1" ]; }
 
 nc_require
 qns c r s q r2
-qveth c v0 r c
-qveth r s0 s v0
+qline c r s 4
 qveth q v0 r2 p
-ipb c <<EOT
-addr add 10.1.0.2/24 dev v0
-route add default via 10.1.0.1
-EOT
-ipb r <<EOT
-addr add 10.1.0.1/24 dev c
-addr add 10.2.0.1/24 dev s0
-EOT
-ipb s <<EOT
-addr add 10.2.0.2/24 dev v0
-route add default via 10.2.0.1
-EOT
 forwarding r
 
 # setup ROUND: the engine attached in r and r2 with rules; UDP to port 7

@@ -22,33 +22,9 @@
 # and the old rules go on counting.
 . "$(dirname "$0")/lib.sh"
 
-NC_WAIT_S=${NC_WAIT_S:-$([ "${NC_LANE:-}" = qemu ] && echo 20 || echo 5)}
 FLIPS=${NC_FLIPS:-20}
 NC_TMP=$(mktemp -d)
 trap 'nc_cleanup; rm -rf "$NC_TMP"' EXIT
-nc_mac=0
-
-# ---- quiet links (as in filter_match.sh): NOARP, the same MAC at both
-# ends, no IPv6 link-local/DAD/RS, so only the test's packets cross them
-qns() {
-	local n
-	ns_add "$@"
-	for n; do
-		nsx "$n" sysctl -qw net.ipv6.conf.default.addr_gen_mode=1 \
-			net.ipv6.conf.default.accept_dad=0 \
-			net.ipv6.conf.default.router_solicitations=0
-	done
-}
-qveth() {
-	local mac
-	nc_mac=$((nc_mac + 1))
-	mac=$(printf '02:6e:63:%02x:%02x:%02x' $(($$ % 256)) $((nc_mac / 256)) $((nc_mac % 256)))
-	ip -n "$(ns "$1")" link add "$2" address "$mac" type veth \
-		peer name "$4" address "$mac" netns "$(ns "$3")"
-	ip -n "$(ns "$1")" link set "$2" arp off up
-	ip -n "$(ns "$3")" link set "$4" arp off up
-}
-ipb() { ip -n "$(ns "$1")" -batch -; }
 
 # ---- python helpers, driven over FIFOs ----
 # send: "burst SPORT DPORT COUNT" (COUNT datagrams v4 and COUNT v6);
@@ -172,16 +148,6 @@ udp_in() {
 	awk '/^Udp: [0-9]/ { n += $2 } /^Udp6InDatagrams/ { n += $2 } END { print n + 0 }' \
 		"$p/snmp" "$p/snmp6"
 }
-# waitfor WANT CMD...: run CMD until it prints WANT (bounded); print the last
-waitfor() {
-	local want=$1 got i=0
-	shift
-	while got=$("$@" 2>&1); [ "$got" != "$want" ] && [ $i -lt $((NC_WAIT_S * 10)) ]; do
-		sleep 0.1
-		i=$((i + 1))
-	done
-	echo "$got"
-}
 # wait_some NS WORDS: until the rule with WORDS has counted a packet
 wait_some() {
 	local i
@@ -194,26 +160,7 @@ wait_some() {
 
 nc_require
 qns c r s
-qveth c v0 r c
-qveth r s0 s v0
-ipb c <<EOT
-addr add 10.1.0.2/24 dev v0
-addr add fd01::2/64 dev v0
-route add default via 10.1.0.1
-route add default via fd01::1
-EOT
-ipb r <<EOT
-addr add 10.1.0.1/24 dev c
-addr add fd01::1/64 dev c
-addr add 10.2.0.1/24 dev s0
-addr add fd02::1/64 dev s0
-EOT
-ipb s <<EOT
-addr add 10.2.0.2/24 dev v0
-addr add fd02::2/64 dev v0
-route add default via 10.2.0.1
-route add default via fd02::1
-EOT
+qline c r s
 forwarding r
 ncnat r dev attach c
 helper recv s recv 7000 7001 7002
