@@ -1,13 +1,16 @@
 #!/bin/bash
 # tests/run-all.sh: the `make check` driver.  Lanes from $NC_LANES
-# (default "uml qemu"):
+# (default "host uml qemu"):
+#   host: static checks of the kernel sources (tests/static.sh) and the
+#         CLI's own parser tests (tools/ncnat/selftest.sh), PASS/FAIL lines;
 #   uml:  (a) one boot of the UML test kernel running the built-in KUnit
 #             suites; every netchannel subtest line of the KTAP output is one
 #             test, a netchannel suite that did not run is one failure;
 #         (b) one boot per tests/net/*.sh scenario ($NC_JOBS boots at once,
 #             default: number of CPUs; UML is one CPU each).
 #   qemu: per Debian kernel of scripts/kernels.sh, one QEMU boot running all
-#         scenarios (tests/lib/run-scenarios.sh).
+#         scenarios (tests/lib/run-scenarios.sh); NC_QEMU_PARALLEL=1 runs
+#         the two boots at the same time.
 # Scenario output is counted by the contract in tests/net/lib.sh: each
 # "PASS: x" / "FAIL: x" line is one test ("SKIP: x" lines are only shown); a script that exits non-zero
 # without a FAIL line is one failure; a kernel splat in a boot is one
@@ -17,10 +20,10 @@
 set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)
 . "$top/tests/lib/host.sh"
-lanes=${NC_LANES:-uml qemu}
+lanes=${NC_LANES:-host uml qemu}
 logs=$top/build/test-logs
 # clear only what this driver writes (others may be running run.sh by hand)
-rm -rf "$logs/uml" "$logs"/uml-kunit.* "$logs"/qemu-*
+rm -rf "$logs/host" "$logs/uml" "$logs"/uml-kunit.* "$logs"/qemu-*
 mkdir -p "$logs"
 export NC_QUIET=1
 t0=$(date +%s)
@@ -28,7 +31,7 @@ t0=$(date +%s)
 if [ -n "${NC_SCENARIOS:-}" ]; then
 	scenarios=$(for s in $NC_SCENARIOS; do echo "$top/tests/net/$s.sh"; done)
 else
-	scenarios=$(ls "$top"/tests/net/*.sh | grep -v -e '/lib\.sh$' -e '_lib\.sh$')
+	scenarios=$(ls "$top"/tests/net/*.sh | grep -v 'lib\.sh$')
 fi
 
 passed=0 failed=0 skipped=0 failures=
@@ -146,26 +149,55 @@ lane_uml_scenarios() {
 	done
 }
 
-lane_qemu() {
-	local kver=$1 dir=$logs/qemu-$1 st=0 s
-	echo "qemu $kver: scenarios"
+qemu_boot() {	# one boot per kernel, all scenarios; status to DIR.status
+	local kver=$1 dir=$logs/qemu-$1 st=0
 	NC_OUTDIR=$dir NC_LOG=$dir.console NC_TIMEOUT=${NC_QEMU_TIMEOUT:-1800} \
 		bash "$top/tests/qemu/run.sh" "$kver" "$top/tests/lib/run-scenarios.sh" $scenarios \
 		>"$dir.run" 2>&1 || st=$?
+	echo "$st" >"$dir.status"
+}
+qemu_count() {
+	local kver=$1 dir=$logs/qemu-$1 s
+	echo "qemu $kver: scenarios"
 	for s in $scenarios; do
 		count_scenario "qemu-$kver/$(basename "$s" .sh)" "$dir" "$(basename "$s" .sh)"
 	done
-	boot_check "qemu-$kver boot" "$dir.console" "$st"
+	boot_check "qemu-$kver boot" "$dir.console" "$(cat "$dir.status")"
+}
+# The kernels one after the other; NC_QEMU_PARALLEL=1 boots them together
+# (quicker on an idle machine, but timing-sensitive checks get less CPU).
+lane_qemu() {
+	local k
+	eval "$(bash "$top/scripts/kernels.sh")"
+	if [ "${NC_QEMU_PARALLEL:-0}" = 1 ]; then
+		for k in $KVER61 $KVER612; do qemu_boot "$k" & done
+		wait
+		for k in $KVER61 $KVER612; do qemu_count "$k"; done
+	else
+		for k in $KVER61 $KVER612; do qemu_boot "$k"; qemu_count "$k"; done
+	fi
+}
+
+lane_host() {
+	local t name st
+	echo "host: static checks, CLI selftest"
+	mkdir -p "$logs/host"
+	for t in tests/static.sh tools/ncnat/selftest.sh; do
+		name=$(basename "$t" .sh)
+		st=0
+		bash "$top/$t" >"$logs/host/$name.log" 2>&1 || st=$?
+		echo "$st" >"$logs/host/$name.rc"
+		count_scenario "host/$name" "$logs/host" "$name"
+	done
 }
 
 mkdir -p "$logs/uml"
 for lane in $lanes; do
 	t=$(date +%s)
 	case $lane in
+	host) lane_host ;;
 	uml) lane_kunit; lane_uml_scenarios ;;
-	qemu)
-		eval "$(bash "$top/scripts/kernels.sh")"
-		for k in $KVER61 $KVER612; do lane_qemu "$k"; done ;;
+	qemu) lane_qemu ;;
 	*) echo "unknown lane $lane" >&2; exit 2 ;;
 	esac
 	echo "  ($lane lane: $(($(date +%s) - t))s)"

@@ -13,9 +13,9 @@
 #     line counts as one failure, and so does a kernel splat in the boot.
 #   - everything a script creates lives in namespaces made by `ns_add`,
 #     removed on exit, so scripts can share one QEMU boot;
-#   - every tests/net/*.sh except this file and *_lib.sh (shared helpers of
-#     a group of scenarios) is a scenario (helpers in other languages are
-#     fine: only *.sh files are run).
+#   - every tests/net/*.sh except the sourced libraries, named *lib.sh (this
+#     file, traffic_lib.sh, ...), is a scenario (helpers in other languages
+#     are fine: only *.sh files are run).
 #
 # A scenario looks like:
 #   . "$(dirname "$0")/lib.sh"
@@ -33,6 +33,9 @@ nc_passed=0
 nc_failed=0
 nc_namespaces=
 nc_pids=
+# NC_WAIT_S: seconds the waiting helpers wait at most (more under QEMU/TCG)
+NC_WAIT_S=${NC_WAIT_S:-$([ "${NC_LANE:-}" = qemu ] && echo 20 || echo 5)}
+nc_mac=0
 
 # --- namespaces and links ---
 
@@ -82,6 +85,64 @@ route() {
 # forwarding NS: make NS a router (v4 and v6)
 forwarding() {
 	nsx "$1" sysctl -qw net.ipv4.ip_forward=1 net.ipv6.conf.all.forwarding=1
+}
+# ipb NS: `ip -batch` of stdin in NS
+ipb() { ip -n "$(ns "$1")" -batch -; }
+
+# --- quiet links ---
+# Veth pairs that are NOARP with the same MAC on both ends (so no ARP/ND is
+# needed), in namespaces whose new devices get no IPv6 link-local address,
+# DAD or router solicitation: only the test's own packets cross them, so
+# counters can be exact.
+
+# qns NAME...: ns_add, and the namespaces' new devices stay silent
+qns() {
+	local n
+	ns_add "$@"
+	for n; do
+		nsx "$n" sysctl -qw net.ipv6.conf.default.addr_gen_mode=1 \
+			net.ipv6.conf.default.accept_dad=0 \
+			net.ipv6.conf.default.router_solicitations=0
+	done
+}
+# qveth NS1 DEV1 NS2 DEV2: a quiet veth pair, up
+qveth() {
+	local mac
+	nc_mac=$((nc_mac + 1))
+	mac=$(printf '02:6e:63:%02x:%02x:%02x' $(($$ % 256)) $((nc_mac / 256)) $((nc_mac % 256)))
+	ip -n "$(ns "$1")" link add "$2" address "$mac" type veth \
+		peer name "$4" address "$mac" netns "$(ns "$3")"
+	ip -n "$(ns "$1")" link set "$2" arp off up
+	ip -n "$(ns "$3")" link set "$4" arp off up
+}
+# qline C R S [4]: the line  C v0 ---- c R s0 ---- v0 S  of quiet links
+# between namespaces made by qns: C 10.1.0.2/24 fd01::2/64 and S
+# 10.2.0.2/24 fd02::2/64 route through R (10.1.0.1 fd01::1 on c, 10.2.0.1
+# fd02::1 on s0).  With 4: the IPv4 addresses and routes only.  R does not
+# forward yet (`forwarding R`).
+qline() {
+	local keep=.
+	[ "${4:-}" != 4 ] || keep='^[^:]*$'	# no line with an IPv6 address
+	qveth "$1" v0 "$2" c
+	qveth "$2" s0 "$3" v0
+	qline_host "$1" 1 "$keep"
+	grep -e "$keep" <<-EOT | ipb "$2"
+	addr add 10.1.0.1/24 dev c
+	addr add fd01::1/64 dev c
+	addr add 10.2.0.1/24 dev s0
+	addr add fd02::1/64 dev s0
+	EOT
+	qline_host "$3" 2 "$keep"
+}
+# qline_host NS N KEEP: NS's v0 is .2 of 10.N.0.0/24 and fd0N::/64, its
+# default routes via .1 (the lines of that batch matching KEEP)
+qline_host() {
+	grep -e "$3" <<-EOT | ipb "$1"
+	addr add 10.$2.0.2/24 dev v0
+	addr add fd0$2::2/64 dev v0
+	route add default via 10.$2.0.1
+	route add default via fd0$2::1
+	EOT
 }
 
 # --- the CLI ---
@@ -163,6 +224,36 @@ check_eq() {
 		echo "    got:      $got"
 	fi
 }
+
+# --- waiting (at most NC_WAIT_S seconds) ---
+
+# waitfor WANT CMD...: run CMD until it prints WANT (bounded); print the last
+waitfor() {
+	local want=$1 got i=0
+	shift
+	while got=$("$@" 2>&1); [ "$got" != "$want" ] && [ $i -lt $((NC_WAIT_S * 10)) ]; do
+		sleep 0.1
+		i=$((i + 1))
+	done
+	echo "$got"
+}
+# check_wait NAME WANT CMD...: check_eq, once CMD prints WANT or time is up
+check_wait() {
+	local name=$1 want=$2
+	shift 2
+	check_eq "$name" "$want" waitfor "$want" "$@"
+}
+# until_ok CMD...: run CMD until it succeeds (bounded)
+until_ok() {
+	local i
+	for ((i = 0; i < NC_WAIT_S * 10; i++)); do
+		if "$@" >/dev/null 2>&1; then return 0; fi
+		sleep 0.1
+	done
+	return 1
+}
+# above N CMD...: CMD prints more than N
+above() { [ "$("${@:2}")" -gt "$1" ]; }
 
 # nc_done: summary line; exit non-zero if any check failed.
 nc_done() {
