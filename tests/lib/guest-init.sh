@@ -30,6 +30,12 @@ mnt devtmpfs devtmpfs /dev
 mkdir -p /dev/pts /dev/shm
 mnt devpts devpts /dev/pts
 mnt tmpfs tmpfs /dev/shm
+# The host's /tmp and /var/tmp stay reachable under /dev/.host (a checkout
+# may live there: see below), then get fresh tmpfs of their own.
+for d in /tmp /var/tmp; do
+	mkdir -p "/dev/.host$d"
+	mount --bind "$d" "/dev/.host$d"
+done
 for d in /tmp /run /var/tmp; do mnt tmpfs tmpfs $d mode=1777; done
 mnt debugfs debugfs /sys/kernel/debug 2>/dev/null
 mkdir -p /run/netns /run/nc-out /run/lock
@@ -54,6 +60,12 @@ sysctl -qw kernel.panic_on_oops=1 kernel.hung_task_timeout_secs=60 2>/dev/null
 # run.sh wrote: exported NC_* variables, NC_TOP, NC_SCRIPT, `set -- ARGS`
 . /run/nc-out/cmd || halt 125
 export NC_LANE=$lane NC_OUT=/run/nc-out NC_TOP
+# a checkout under the host's /tmp or /var/tmp: same path in the guest
+case $NC_TOP in
+/tmp/* | /var/tmp/*)
+	mkdir -p "$NC_TOP"
+	mount --bind "/dev/.host$NC_TOP" "$NC_TOP" || halt 125 ;;
+esac
 cd "$NC_TOP" || halt 125
 
 # QEMU: the project's modules are loaded once here (UML has them built in).
