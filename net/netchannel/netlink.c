@@ -639,6 +639,7 @@ static int nc_nl_ruleset_replace_doit(struct sk_buff *skb,
 
 	if (!info->attrs[NETCHANNEL_A_RULESET] &&
 	    !info->attrs[NETCHANNEL_A_RULE]) {
+		NL_SET_ERR_ATTR_MISS(info->extack, NULL, NETCHANNEL_A_RULESET);
 		NL_SET_ERR_MSG(info->extack, "no ruleset given");
 		return -EINVAL;
 	}

@@ -53,7 +53,7 @@ CASES = [
     ("unknown top-level attr", g.CMD_RULE_ADD, rule(drop) + g.u32(42, 1), E.EINVAL, [42], None),
     ("top-level attr the op does not take", g.CMD_RULE_ADD, rule(drop) + g.u32(g.A_IFINDEX, att), E.EINVAL, [g.A_IFINDEX], None),
     ("unknown attr in rule nest", g.CMD_RULE_ADD, rule(drop, g.u32(30, 1)), E.EINVAL, [R, 30], None),
-    ("OIF in rule nest (no policy)", g.CMD_RULE_ADD, rule(drop, g.u32(g.R_OIF, att)), E.EINVAL, [R, g.R_OIF], None),
+    ("OIF of an unknown device", g.CMD_RULE_ADD, rule(drop, g.u32(g.R_OIF, 999999)), E.ENODEV, [R, g.R_OIF], None),
     ("HANDLE in add", g.CMD_RULE_ADD, rule(g.u32(g.R_HANDLE, 1), drop), E.EINVAL, [R, g.R_HANDLE], None),
     ("PACKETS in add", g.CMD_RULE_ADD, rule(g.u64(g.R_PACKETS, 1), drop), E.EINVAL, [R, g.R_PACKETS], None),
     ("BYTES in add", g.CMD_RULE_ADD, rule(g.u64(g.R_BYTES, 1), drop), E.EINVAL, [R, g.R_BYTES], None),
@@ -94,7 +94,7 @@ CASES = [
     ("empty rule", g.CMD_RULE_ADD, rule(), E.EINVAL, None, None),
     ("unknown verdict 7", g.CMD_RULE_ADD, rule(g.u32(g.R_VERDICT, 7)), E.EOPNOTSUPP, [R, g.R_VERDICT], None),
     ("verdict 0", g.CMD_RULE_ADD, rule(g.u32(g.R_VERDICT, 0)), E.EOPNOTSUPP, [R, g.R_VERDICT], None),
-    ("consumer verdict, no consumer", g.CMD_RULE_ADD, rule(g.u32(g.R_VERDICT, 16)), E.EOPNOTSUPP, [R, g.R_VERDICT], None),
+    ("consumer verdict, no consumer", g.CMD_RULE_ADD, rule(g.u32(g.R_VERDICT, 99)), E.EOPNOTSUPP, [R, g.R_VERDICT], None),
     ("add without RULE", g.CMD_RULE_ADD, b"", E.EINVAL, None, R),
     # delete
     ("del unknown handle", g.CMD_RULE_DEL, rule(g.u32(g.R_HANDLE, 0x7fffffff)), E.ENOENT, None, None),
