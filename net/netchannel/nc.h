@@ -364,6 +364,9 @@ void nc_consumers_netns_del(struct nc_net *nn);
 
 /* ---- generic netlink ---- */
 
+int nc_nl_put_counters(struct sk_buff *msg, int attr,
+		       struct nc_counters __percpu *c,
+		       const char * const *names, unsigned int n);
 int nc_nl_init(void);
 void nc_nl_exit(void);
 

@@ -668,29 +668,44 @@ static int nc_nl_ruleset_replace_doit(struct sk_buff *skb,
 
 /* ---- statistics ---- */
 
-static int nc_put_reasons(struct sk_buff *msg, struct nc_net *nn)
+/**
+ * nc_nl_put_counters - a counter array as a nest of named entries
+ * @msg: the message
+ * @attr: the nest's attribute type
+ * @c: per-CPU counters, summed here
+ * @names: a name per counter
+ * @n: how many
+ *
+ * Each entry is NETCHANNEL_A_REASON_ENTRY { NAME, COUNT }; consumers use
+ * it for their own counters.  Return: 0 or -EMSGSIZE (nest cancelled).
+ */
+int nc_nl_put_counters(struct sk_buff *msg, int attr,
+		       struct nc_counters __percpu *c,
+		       const char * const *names, unsigned int n)
 {
-	u64 counts[__NETCHANNEL_REASON_MAX];
+	u64 counts[NC_COUNTERS_MAX];
 	struct nlattr *nest, *entry;
-	int r;
+	unsigned int r;
 
-	nc_counters_read(nn->stats, __NETCHANNEL_REASON_MAX, counts);
-	nest = nla_nest_start(msg, NETCHANNEL_A_STATS_REASON);
+	nc_counters_read(c, n, counts);
+	nest = nla_nest_start(msg, attr);
 	if (!nest)
 		return -EMSGSIZE;
-	for (r = 0; r < __NETCHANNEL_REASON_MAX; r++) {
+	for (r = 0; r < n; r++) {
 		entry = nla_nest_start(msg, NETCHANNEL_A_REASON_ENTRY);
 		if (!entry ||
-		    nla_put_string(msg, NETCHANNEL_A_REASON_NAME,
-				   nc_reason_names[r]) ||
+		    nla_put_string(msg, NETCHANNEL_A_REASON_NAME, names[r]) ||
 		    nla_put_u64_64bit(msg, NETCHANNEL_A_REASON_COUNT, counts[r],
-				      NETCHANNEL_A_REASON_PAD))
+				      NETCHANNEL_A_REASON_PAD)) {
+			nla_nest_cancel(msg, nest);
 			return -EMSGSIZE;
+		}
 		nla_nest_end(msg, entry);
 	}
 	nla_nest_end(msg, nest);
 	return 0;
 }
+EXPORT_SYMBOL_GPL(nc_nl_put_counters);
 
 static int nc_put_stats(struct sk_buff *msg, struct nc_net *nn)
 {
@@ -701,7 +716,9 @@ static int nc_put_stats(struct sk_buff *msg, struct nc_net *nn)
 	if (nla_put_u32(msg, NETCHANNEL_A_GENERATION, nn->generation))
 		return -EMSGSIZE;
 	nest = nla_nest_start(msg, NETCHANNEL_A_STATS);
-	if (!nest || nc_put_reasons(msg, nn) ||
+	if (!nest ||
+	    nc_nl_put_counters(msg, NETCHANNEL_A_STATS_REASON, nn->stats,
+			       nc_reason_names, __NETCHANNEL_REASON_MAX) ||
 	    nla_put_u32(msg, NETCHANNEL_A_STATS_RULES, nn->nrules) ||
 	    nla_put_u32(msg, NETCHANNEL_A_STATS_SHAPES, nc_cls_shapes(cls)) ||
 	    nla_put_u32(msg, NETCHANNEL_A_STATS_DEVICES, nn->ndevs))

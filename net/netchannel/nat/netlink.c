@@ -159,30 +159,6 @@ static int nc_nat_nl_timeout_set_doit(struct sk_buff *skb,
 	return 0;
 }
 
-static int nc_nat_put_stats(struct sk_buff *msg, struct nc_nat_net *nnn)
-{
-	u64 counts[__NC_NAT_R_MAX];
-	struct nlattr *nest, *entry;
-	int r;
-
-	nc_counters_read(nnn->stats, __NC_NAT_R_MAX, counts);
-	nest = nla_nest_start(msg, NETCHANNEL_NAT_A_STATS);
-	if (!nest)
-		return -EMSGSIZE;
-	for (r = 0; r < __NC_NAT_R_MAX; r++) {
-		entry = nla_nest_start(msg, NETCHANNEL_A_REASON_ENTRY);
-		if (!entry ||
-		    nla_put_string(msg, NETCHANNEL_A_REASON_NAME,
-				   nc_nat_reason_names[r]) ||
-		    nla_put_u64_64bit(msg, NETCHANNEL_A_REASON_COUNT, counts[r],
-				      NETCHANNEL_A_REASON_PAD))
-			return -EMSGSIZE;
-		nla_nest_end(msg, entry);
-	}
-	nla_nest_end(msg, nest);
-	return 0;
-}
-
 static int nc_nat_nl_timeout_get_doit(struct sk_buff *skb,
 				      struct genl_info *info)
 {
@@ -207,7 +183,8 @@ static int nc_nat_nl_timeout_get_doit(struct sk_buff *skb,
 			READ_ONCE(nnn->max_flows)) ||
 	    nla_put_u32(msg, NETCHANNEL_NAT_A_MAPPINGS,
 			atomic_read(&nnn->nflows)) ||
-	    nc_nat_put_stats(msg, nnn)) {
+	    nc_nl_put_counters(msg, NETCHANNEL_NAT_A_STATS, nnn->stats,
+			       nc_nat_reason_names, __NC_NAT_R_MAX)) {
 		nlmsg_free(msg);
 		return -EMSGSIZE;
 	}
