@@ -51,11 +51,7 @@ static bool nc_nat_quote_tuple(const struct sk_buff *skb, unsigned int ioff,
 		t->dport = ((const __be16 *)l4)[1];
 		return true;
 	case IPPROTO_ICMP:
-		if (ih->type != ICMP_ECHO && ih->type != ICMP_ECHOREPLY)
-			return false;
-		t->sport = ih->un.echo.id;
-		t->dport = ih->un.echo.id;
-		return true;
+		return nc_nat_echo_ports(ih, t);
 	default:
 		return false;
 	}

@@ -199,6 +199,8 @@ int nc_nat_pick_port(u16 want, u16 min, u16 max, u32 rnd,
 		     bool (*taken)(void *ctx, u16 port), void *ctx);
 
 /* xlate.c */
+struct icmphdr;
+bool nc_nat_echo_ports(const struct icmphdr *ih, struct nc_nat_tuple *t);
 bool nc_nat_tuple_of(const struct sk_buff *skb, const struct nc_pkt *pkt,
 		     struct nc_nat_tuple *t);
 void nc_nat_invert(const struct nc_nat_tuple *t, struct nc_nat_tuple *inv);

@@ -18,9 +18,17 @@
  */
 #define NC_NAT_DEFRAG_USER	IP_DEFRAG_VS_FWD
 
-static bool nc_nat_is_echo(u8 type)
+/*
+ * An ICMP echo's flow ports: its identifier, in both (a request and its
+ * reply carry the same one).  False for every other ICMP message.
+ */
+bool nc_nat_echo_ports(const struct icmphdr *ih, struct nc_nat_tuple *t)
 {
-	return type == ICMP_ECHO || type == ICMP_ECHOREPLY;
+	if (ih->type != ICMP_ECHO && ih->type != ICMP_ECHOREPLY)
+		return false;
+	t->sport = ih->un.echo.id;
+	t->dport = ih->un.echo.id;
+	return true;
 }
 
 /**
@@ -54,11 +62,7 @@ bool nc_nat_tuple_of(const struct sk_buff *skb, const struct nc_pkt *pkt,
 		    skb_headlen(skb) < pkt->thoff + sizeof(*ih))
 			return false;
 		ih = (const struct icmphdr *)(skb->data + pkt->thoff);
-		if (!nc_nat_is_echo(ih->type))
-			return false;
-		t->sport = ih->un.echo.id;
-		t->dport = ih->un.echo.id;
-		return true;
+		return nc_nat_echo_ports(ih, t);
 	default:
 		return false;
 	}
