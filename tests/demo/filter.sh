@@ -4,22 +4,8 @@
 # port filters what the client may reach.  Everything it prints is also
 # written to $NC_OUT/transcript for the host to show.
 . "$(dirname "$0")/../net/lib.sh"
+. "$(dirname "$0")/lib.sh"
 [ -n "${NC_OUT:-}" ] && exec >"$NC_OUT/transcript" 2>&1
-
-say() { printf '\n### %s\n' "$*"; }
-# run NS CMD...: show the command as typed on that host, then run it
-run() {
-	local n=$1; shift
-	printf '%s# %s\n' "$n" "$*"
-	[ "$1" = ncnat ] && set -- "$NCNAT_BIN" "${@:2}"
-	nsx "$n" "$@"
-}
-# try NS CMD...: show the command, run it quietly, say whether it got through
-try() {
-	local n=$1; shift
-	printf '%s# %s' "$n" "$*"
-	if nsx "$n" "$@" >/dev/null 2>&1; then echo "   -> ok"; else echo "   -> blocked"; fi
-}
 
 say "topology: client 10.0.1.2 -- router (netchannel on r-in) -- server 10.0.2.2"
 ns_add client router server

@@ -5,15 +5,8 @@
 # server; a server on the internet (192.0.2.2) talks to both.  Everything
 # it prints also goes to $NC_OUT/transcript-nat for the host to show.
 . "$(dirname "$0")/../net/lib.sh"
+. "$(dirname "$0")/lib.sh"
 [ -n "${NC_OUT:-}" ] && exec >"$NC_OUT/transcript-nat" 2>&1
-
-say() { printf '\n### %s\n' "$*"; }
-run() {
-	local n=$1; shift
-	printf '%s# %s\n' "$n" "$*"
-	[ "$1" = ncnat ] && set -- "$NCNAT_BIN" "${@:2}"
-	nsx "$n" "$@"
-}
 
 say "topology: laptop 10.0.1.2, console 10.0.1.3 -- switch -- router (lan 10.0.1.1 | wan 192.0.2.1) -- internet server 192.0.2.2"
 ns_add laptop console switch router internet
