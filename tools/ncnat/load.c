@@ -211,38 +211,49 @@ static uint32_t nc_msg_offset(struct nl_msg *msg)
 	return (uint32_t)((char *)nlmsg_tail(nlh) - (char *)nlh);
 }
 
+/* Every rule as a NETCHANNEL_A_RULE nest; notes where each starts. */
+static int nc_load_put_rules(struct nc_load *ld, struct nl_msg *msg)
+{
+	size_t i;
+
+	for (i = 0; i < ld->nrules; i++) {
+		ld->start[i] = nc_msg_offset(msg);
+		if (nc_rule_put(msg, &ld->rules[i]))
+			return -1;
+	}
+	ld->end = nc_msg_offset(msg);
+	return 0;
+}
+
 /*
- * NETCHANNEL_A_RULESET { RULE... } into @msg, if it fits one attribute.
- * Notes where each rule starts, to place the kernel's errors.
+ * The rules into @msg: inside one NETCHANNEL_A_RULESET when they fit one
+ * attribute (64 KiB), else as top-level NETCHANNEL_A_RULE attributes,
+ * which the kernel takes as the same whole-ruleset replacement.  The
+ * offsets noted place the kernel's errors at a file line.
  */
 static int nc_load_put(struct nc_load *ld, struct nl_msg *msg)
 {
+	uint32_t base = nc_msg_offset(msg);
 	struct nlattr *nest;
-	size_t i, len;
 
 	/* An empty ruleset is an empty nest, which nla_nest_end() would
 	 * trim away: put it by hand. */
 	if (!ld->nrules)
 		return nla_put(msg, NLA_F_NESTED | NETCHANNEL_A_RULESET, 0, NULL);
-	nest = nla_nest_start(msg, NETCHANNEL_A_RULESET);
 	ld->start = calloc(ld->nrules + 1, sizeof(*ld->start));
-	for (i = 0; nest && ld->start && i < ld->nrules; i++) {
-		ld->start[i] = nc_msg_offset(msg);
-		if (nc_rule_put(msg, &ld->rules[i]))
-			break;
-	}
-	ld->end = nc_msg_offset(msg);
-	if (!nest || !ld->start || i < ld->nrules) {
-		nc_err("%s: out of memory building the request", ld->file);
-		return -1;
-	}
-	len = (size_t)((char *)nlmsg_tail(nlmsg_hdr(msg)) - (char *)nest);
-	if (len > NC_NLA_MAX_LEN) {
-		nc_err("%s: ruleset too large: %zu rules take %zu bytes, one netlink attribute holds at most %d",
-		       ld->file, ld->nrules, len, NC_NLA_MAX_LEN);
-		return -1;
-	}
-	return nla_nest_end(msg, nest) < 0 ? -1 : 0;
+	nest = nla_nest_start(msg, NETCHANNEL_A_RULESET);
+	if (!ld->start || !nest || nc_load_put_rules(ld, msg))
+		goto nomem;
+	if (ld->end - base <= NC_NLA_MAX_LEN)
+		return nla_nest_end(msg, nest) < 0 ? -1 : 0;
+	/* too big for one nest: start over without it */
+	nlmsg_hdr(msg)->nlmsg_len = base;
+	if (nc_load_put_rules(ld, msg))
+		goto nomem;
+	return 0;
+nomem:
+	nc_err("%s: out of memory building the request", ld->file);
+	return -1;
 }
 
 /* FILE:LINE of the rule whose nest holds @off. */

@@ -239,6 +239,25 @@ static void nc_nl_sockopts(struct nc_nl *nl)
 	setsockopt(fd, SOL_NETLINK, NETLINK_CAP_ACK, &one, sizeof(one));
 }
 
+/*
+ * A whole ruleset (ncnat load) can be larger than the default send buffer
+ * (net.core.wmem_default); the kernel refuses a message longer than the
+ * buffer.  SO_SNDBUFFORCE passes wmem_max and needs CAP_NET_ADMIN, which
+ * every request needs anyway; without it SO_SNDBUF gets what it can.
+ */
+static void nc_nl_fit_sndbuf(struct nc_nl *nl, uint32_t len)
+{
+	int fd = nl_socket_get_fd(nl->sk), size = (int)len + 4096, cur;
+	socklen_t optlen = sizeof(cur);
+
+	if (len > INT32_MAX / 2 ||
+	    (!getsockopt(fd, SOL_SOCKET, SO_SNDBUF, &cur, &optlen) &&
+	     cur > size))
+		return;
+	if (setsockopt(fd, SOL_SOCKET, SO_SNDBUFFORCE, &size, sizeof(size)))
+		setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &size, sizeof(size));
+}
+
 /* The id of @fam, resolved on first use; -1 (and a message) if absent. */
 static int nc_nl_resolve(struct nc_nl *nl, enum nc_fam fam)
 {
@@ -376,6 +395,7 @@ static int nc_nl_xfer(struct nc_nl *nl, struct nl_msg *msg,
 		return -1;
 	}
 	nlh->nlmsg_type = (uint16_t)id;
+	nc_nl_fit_sndbuf(nl, nlh->nlmsg_len);
 	ret = nl_send_auto(nl->sk, msg);
 	nlmsg_free(msg);
 	if (ret < 0) {
