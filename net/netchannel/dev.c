@@ -36,17 +36,10 @@ static rx_handler_result_t nc_rx_handler(struct sk_buff **pskb)
 	if (unlikely(skb->pkt_type == PACKET_LOOPBACK ||
 		     skb->pkt_type == PACKET_OTHERHOST))
 		return RX_HANDLER_PASS;
-	/* taps may hold a reference; we may pull and rewrite */
-	skb = skb_share_check(skb, GFP_ATOMIC);
-	if (unlikely(!skb)) {
-		nc_counters_inc(ncd->nn->stats, NETCHANNEL_REASON_NOMEM);
-		nc_counters_inc(ncd->stats, NC_DEV_DROPPED);
-		return RX_HANDLER_CONSUMED;
-	}
-	*pskb = skb;
 	nc_counters_inc(ncd->stats, NC_DEV_SEEN);
 
-	memset(&pkt, 0, sizeof(pkt));
+	/* the edit log is valid up to nedits: no need to clear it */
+	memset(&pkt, 0, offsetof(struct nc_pkt, edits));
 	pkt.key.iif = skb->dev->ifindex;
 	len = skb->len;
 	err = nc_parse(skb, &pkt);
@@ -54,6 +47,23 @@ static rx_handler_result_t nc_rx_handler(struct sk_buff **pskb)
 		if (err == -EINVAL)
 			nc_counters_inc(ncd->nn->stats, pkt.reason);
 		goto pass;
+	}
+	/*
+	 * Packets are edited in place, as tc and netfilter ingress hooks edit
+	 * them: a tap got its own clone before this hook runs (deliver_skb()),
+	 * so another reference here is a sender's that does not read the
+	 * packet again (pktgen), and cloned data is copied before any write
+	 * (skb_ensure_writable()).  Reassembly queues the skb itself, so a
+	 * fragment is made unshared first.
+	 */
+	if (unlikely(pkt.key.flags & NC_KEY_F_FRAG)) {
+		skb = skb_share_check(skb, GFP_ATOMIC);
+		if (unlikely(!skb)) {
+			nc_counters_inc(ncd->nn->stats, NETCHANNEL_REASON_NOMEM);
+			nc_counters_inc(ncd->stats, NC_DEV_DROPPED);
+			return RX_HANDLER_CONSUMED;
+		}
+		*pskb = skb;
 	}
 
 	/* flows a consumer already knows skip the rule table */

@@ -66,12 +66,31 @@ static struct dst_entry *nc_nat_way_dst(struct net *net, struct nc_nat_way *way,
 	return &rt->dst;
 }
 
+/*
+ * Out through the route's neighbour, as ip_finish_output2() does: its
+ * cached hardware header when the neighbour is resolved, else resolution
+ * with the packet queued.  Headroom is made for the egress device's link
+ * header (the ingress one may have been shorter).
+ */
 static int nc_nat_xmit(struct net *net, struct sock *sk, struct sk_buff *skb)
 {
 	struct rtable *rt = skb_rtable(skb);
-	__be32 nexthop = rt_nexthop(rt, ip_hdr(skb)->daddr);
+	struct net_device *dev = rt->dst.dev;
+	unsigned int hh_len = LL_RESERVED_SPACE(dev);
+	struct neighbour *neigh;
+	bool is_v6gw = false;
 
-	return neigh_xmit(NEIGH_ARP_TABLE, skb->dev, &nexthop, skb);
+	if (unlikely(skb_headroom(skb) < hh_len && dev->header_ops)) {
+		skb = skb_expand_head(skb, hh_len);
+		if (!skb)
+			return -ENOMEM;
+	}
+	neigh = ip_neigh_for_gw(rt, skb, &is_v6gw);
+	if (IS_ERR(neigh)) {
+		kfree_skb(skb);
+		return PTR_ERR(neigh);
+	}
+	return neigh_output(neigh, skb, is_v6gw);
 }
 
 static bool nc_nat_too_big(const struct sk_buff *skb,
@@ -138,7 +157,7 @@ enum nc_hook_ret nc_nat_forward(struct nc_nat_net *nnn,
 		fragment = true;
 	}
 	nc_nat_touch(nnn, f, dir, skb, pkt);
-	if (!nc_nat_xlate(skb, pkt, &to)) {
+	if (!nc_nat_xlate(skb, pkt, &f->th[dir].t, &to)) {
 		nc_nat_count(nnn, NC_NAT_R_NOMEM);
 		pkt->reason = NETCHANNEL_REASON_NOMEM;
 		return NC_HOOK_DROP;

@@ -205,6 +205,7 @@ bool nc_nat_tuple_of(const struct sk_buff *skb, const struct nc_pkt *pkt,
 		     struct nc_nat_tuple *t);
 void nc_nat_invert(const struct nc_nat_tuple *t, struct nc_nat_tuple *inv);
 bool nc_nat_xlate(struct sk_buff *skb, struct nc_pkt *pkt,
+		  const struct nc_nat_tuple *from,
 		  const struct nc_nat_tuple *to);
 enum nc_hook_ret nc_nat_rx(struct nc_dev *ncd, struct sk_buff *skb,
 			   struct nc_pkt *pkt);

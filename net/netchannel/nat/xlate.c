@@ -8,6 +8,9 @@
  */
 #include <linux/icmp.h>
 #include <linux/inetdevice.h>
+#include <linux/tcp.h>
+#include <linux/udp.h>
+#include <net/checksum.h>
 #include <net/ip.h>
 #include <net/route.h>
 
@@ -87,16 +90,9 @@ static bool nc_nat_set(struct sk_buff *skb, struct nc_pkt *pkt,
 	return nc_rewrite_field(skb, pkt, field, &to);
 }
 
-/**
- * nc_nat_xlate - rewrite a packet to tuple @to, checksums included
- * @skb: the packet
- * @pkt: its parse state
- * @to: addresses and ports it must leave with
- *
- * Return: false if the packet could not be made writable.
- */
-bool nc_nat_xlate(struct sk_buff *skb, struct nc_pkt *pkt,
-		  const struct nc_nat_tuple *to)
+/* The edit-log path (rewrite + checksum hooks) for what the fast one skips */
+static bool nc_nat_xlate_logged(struct sk_buff *skb, struct nc_pkt *pkt,
+				const struct nc_nat_tuple *to)
 {
 	bool ok = nc_nat_set(skb, pkt, NC_FIELD_SADDR, &to->src, 4) &&
 		  nc_nat_set(skb, pkt, NC_FIELD_DADDR, &to->dst, 4);
@@ -107,6 +103,95 @@ bool nc_nat_xlate(struct sk_buff *skb, struct nc_pkt *pkt,
 		ok = nc_nat_set(skb, pkt, NC_FIELD_SPORT, &to->sport, 2) &&
 		     nc_nat_set(skb, pkt, NC_FIELD_DPORT, &to->dport, 2);
 	return nc_csum_apply(skb, pkt) && ok;
+}
+
+/* Bytes from the transport header through its checksum (and ports/id). */
+static unsigned int nc_nat_l4_need(u8 proto)
+{
+	switch (proto) {
+	case IPPROTO_TCP:
+		return offsetof(struct tcphdr, check) + sizeof(__sum16);
+	case IPPROTO_UDP:
+		return sizeof(struct udphdr);
+	default:	/* ICMP echo: type, code, checksum, id */
+		return offsetof(struct icmphdr, un.echo.sequence);
+	}
+}
+
+/**
+ * nc_nat_xlate - rewrite a packet from tuple @from to tuple @to
+ * @skb: the packet
+ * @pkt: its parse state
+ * @from: the packet's own tuple (that of the flow entry it matched)
+ * @to: addresses and ports it must leave with
+ *
+ * The per-packet path of every translated packet, so it writes the new
+ * values in place and moves each checksum by one precomputed one's
+ * complement difference (RFC 1624): the packet's fields are known to be
+ * @from's, so no old value is read or compared.  The IP header checksum
+ * follows the addresses, TCP/UDP checksums the addresses (pseudo header)
+ * and the ports, ICMP's the identifier only; a UDP checksum of 0 stays 0
+ * unless the checksum is left to the device (CHECKSUM_PARTIAL).
+ *
+ * A CHECKSUM_COMPLETE value covers from the network header here, which
+ * the kernel's helpers do not expect; it is demoted to CHECKSUM_NONE:
+ * forwarding drops it anyway (skb_forward_csum()), and a packet handed to
+ * the stack is then verified in software.
+ *
+ * Return: false if the packet could not be made writable.
+ */
+bool nc_nat_xlate(struct sk_buff *skb, struct nc_pkt *pkt,
+		  const struct nc_nat_tuple *from,
+		  const struct nc_nat_tuple *to)
+{
+	unsigned int need = pkt->thoff + nc_nat_l4_need(to->proto);
+	/* ICMP echo carries its identifier once, in the source port slot */
+	int plen = to->proto == IPPROTO_ICMP ? 2 : 4;
+	__sum16 *check = NULL;
+	__wsum addrs, ports;
+	struct iphdr *iph;
+	void *l4;
+
+	if (!pkt->l4hdr || need > pkt->l3len)
+		return nc_nat_xlate_logged(skb, pkt, to);
+	if (skb_ensure_writable(skb, need))
+		return false;
+	if (skb->ip_summed == CHECKSUM_COMPLETE)
+		skb->ip_summed = CHECKSUM_NONE;
+	addrs = csum_sub(csum_partial(&to->src, 8, 0),
+			 csum_partial(&from->src, 8, 0));
+	ports = csum_sub(csum_partial(&to->sport, plen, 0),
+			 csum_partial(&from->sport, plen, 0));
+
+	iph = (struct iphdr *)(skb->data + pkt->nhoff);
+	iph->saddr = to->src;
+	iph->daddr = to->dst;
+	csum_replace_by_diff(&iph->check, addrs);
+
+	l4 = skb->data + pkt->thoff;
+	switch (to->proto) {
+	case IPPROTO_TCP:
+		check = &((struct tcphdr *)l4)->check;
+		break;
+	case IPPROTO_UDP:
+		check = &((struct udphdr *)l4)->check;
+		if (!*check && skb->ip_summed != CHECKSUM_PARTIAL)
+			check = NULL;	/* no checksum: stays so */
+		break;
+	default:
+		((struct icmphdr *)l4)->un.echo.id = to->sport;
+		csum_replace_by_diff(&((struct icmphdr *)l4)->checksum, ports);
+		return true;
+	}
+	((__be16 *)l4)[0] = to->sport;
+	((__be16 *)l4)[1] = to->dport;
+	if (!check)
+		return true;
+	inet_proto_csum_replace_by_diff(check, skb, addrs, true, false);
+	inet_proto_csum_replace_by_diff(check, skb, ports, false, false);
+	if (to->proto == IPPROTO_UDP && !*check)
+		*check = CSUM_MANGLED_0;
+	return true;
 }
 
 /* Reassemble IPv4 fragments; false when the skb was taken (queued). */
