@@ -195,6 +195,8 @@ bool nc_nat_binding_admits(const struct nc_nat_binding *b,
 void nc_nat_binding_put(struct nc_nat_net *nnn, struct nc_nat_binding *b);
 int nc_nat_bindings_init(struct nc_nat_net *nnn);
 void nc_nat_bindings_exit(struct nc_nat_net *nnn);
+/* random ports tried before nc_nat_pick_port() scans the range */
+#define NC_NAT_PORT_TRIES	16
 int nc_nat_pick_port(u16 want, u16 min, u16 max, u32 rnd,
 		     bool (*taken)(void *ctx, u16 port), void *ctx);
 

@@ -6,12 +6,13 @@
  * long as any flow uses it, whatever the remote end (endpoint-independent
  * mapping, RFC 4787 REQ-1 / RFC 5382 REQ-1).  The outside port is the
  * inside one when that is free and in range (port preservation), otherwise
- * a random start in the range probed upwards (RFC 6056, algorithm 1), and
- * an outside endpoint never serves two inside endpoints (no overloading).
+ * a random one (RFC 6056, algorithm 1), and an outside endpoint never
+ * serves two inside endpoints (no overloading).
  *
  * All changes happen under nc_nat_net::lock; bindings die with their last
  * flow.
  */
+#include <linux/prandom.h>
 #include <linux/random.h>
 
 #include "nat.h"
@@ -48,6 +49,20 @@ int nc_nat_pick_port(u16 want, u16 min, u16 max, u32 rnd,
 
 	if (want >= min && want <= max && !taken(ctx, want))
 		return want;
+	/*
+	 * A fresh random port per try: probing upwards from one random start
+	 * walks through whole clusters of taken ports (a block of preserved
+	 * ports, earlier picks next to each other), which made new flows
+	 * spend most of their time here.  Random tries need 1 / (1 - load)
+	 * of them on average; the scan after them still finds the last free
+	 * port of a nearly full range.
+	 */
+	for (i = 0; i < NC_NAT_PORT_TRIES; i++) {
+		port = min + reciprocal_scale(rnd, n);
+		if (!taken(ctx, port))
+			return port;
+		rnd = next_pseudo_random32(rnd);
+	}
 	for (i = 0; i < n; i++) {
 		port = min + (rnd + i) % n;
 		if (!taken(ctx, port))
