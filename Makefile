@@ -19,7 +19,7 @@ KDIR ?=
 all: modules ncnat
 
 help:
-	@echo "make demo | check | deps | modules [KDIR=...] | uml | ncnat | bench | clean"
+	@echo "make demo | check | deps | modules [KDIR=...] | uml | ncnat | bench [QEMU=1] | clean"
 
 deps:
 	@bash scripts/deps.sh
@@ -55,6 +55,17 @@ check-qemu: deps
 demo: deps
 	@$(MAKE) -s ncnat uml
 	@bash tests/demo.sh
+
+# Benchmarks against nftables/conntrack (bench/compare-conntrack/README.md):
+# the UML bench kernel, or with QEMU=1 the Debian 6.12 kernel, 2 vCPUs.
+bench: deps
+ifeq ($(QEMU),)
+	@$(MAKE) -s ncnat uml-bench
+	@bash bench/compare-conntrack/run.sh uml
+else
+	@$(MAKE) -s ncnat modules
+	@bash bench/compare-conntrack/run.sh qemu
+endif
 
 clean:
 	rm -rf build

@@ -19,7 +19,7 @@ pkgs="build-essential bc bison flex libelf-dev libssl-dev dwarves kmod cpio xz-u
       pkg-config libnl-3-dev libnl-genl-3-dev sparse
       linux-source-6.12
       qemu-system-x86 busybox-static iproute2 nftables tcpdump socat python3
-      iperf3 ethtool procps psmisc gnuplot-nox rsync iputils-ping"
+      iperf3 conntrack ethtool procps psmisc gnuplot-nox rsync iputils-ping"
 
 apt_update
 eval "$(scripts/kernels.sh)"
