@@ -38,9 +38,7 @@ static rx_handler_result_t nc_rx_handler(struct sk_buff **pskb)
 		return RX_HANDLER_PASS;
 	nc_counters_inc(ncd->stats, NC_DEV_SEEN);
 
-	/* the edit log is valid up to nedits: no need to clear it */
-	memset(&pkt, 0, offsetof(struct nc_pkt, edits));
-	pkt.key.iif = skb->dev->ifindex;
+	nc_pkt_init(&pkt, skb->dev->ifindex);
 	len = skb->len;
 	err = nc_parse(skb, &pkt);
 	if (unlikely(err)) {

@@ -93,6 +93,17 @@ struct nc_pkt {
 	struct nc_edit edits[NC_MAX_EDITS];
 };
 
+/*
+ * A clean parse state for a packet from device @iif.  The edit log is
+ * valid up to nedits, so it is left as it is: clearing it would be a
+ * few hundred bytes of stores per packet.
+ */
+static inline void nc_pkt_init(struct nc_pkt *pkt, int iif)
+{
+	memset(pkt, 0, offsetof(struct nc_pkt, edits));
+	pkt->key.iif = iif;
+}
+
 int nc_parse(struct sk_buff *skb, struct nc_pkt *pkt);
 
 /* ---- hook chain ---- */

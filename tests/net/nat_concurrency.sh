@@ -15,8 +15,7 @@
 nat_require
 nat_topo
 ncnat r1 rule add oif out0 masquerade >/dev/null
-nsbg s1 python3 "$NAT_TOOL" udp-echo 7000 >/tmp/nat-echo.log
-settle 5 listening s1 udp 7000
+udp_echo s1 /tmp/nat-echo.log
 
 cat >/tmp/nat-conc.py <<'EOT'
 import os, socket, sys, time

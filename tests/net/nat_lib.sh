@@ -106,6 +106,13 @@ listening() {
 	nsx "$1" ss -H "$opt" "sport = :$3" | grep -q .
 }
 
+# udp_echo NS LOG [SECONDS]: nat_tool.py's UDP echo on port 7000 in NS
+# (output to LOG), in the background, and wait until it listens
+udp_echo() {
+	nsbg "$1" python3 "$NAT_TOOL" udp-echo 7000 >"$2"
+	settle "${3:-5}" listening "$1" udp 7000
+}
+
 # tool NS ARGS...: nat_tool.py in NS (nsenter: no /sys remount, cheaper)
 tool() { local n=$1; shift; nsenter --net="/run/netns/$(ns "$n")" python3 "$NAT_TOOL" "$@"; }
 

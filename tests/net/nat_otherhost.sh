@@ -13,8 +13,7 @@
 nat_require
 nat_topo
 ncnat r1 rule add oif out0 masquerade >/dev/null
-nsbg s1 python3 "$NAT_TOOL" udp-echo 7000 >/tmp/nat-echo.log
-settle 5 listening s1 udp 7000
+udp_echo s1 /tmp/nat-echo.log
 check_eq "flow h1:40010 -> s1" "ok 1" tool h1 udp-req 192.0.2.2:7000 --sport 40010
 R1MAC=$(nsx r1 cat /sys/class/net/in0/address)
 H1MAC=$(nsx h1 cat /sys/class/net/v0/address)

@@ -19,8 +19,7 @@ nat_require
 nat_topo
 ncnat r1 rule add oif out0 masquerade >/dev/null
 nsbg r1 "$NCNAT_BIN" monitor >/tmp/nat-monitor.log
-nsbg s1 python3 "$NAT_TOOL" udp-echo 7000 >/dev/null
-settle 5 listening s1 udp 7000
+udp_echo s1 /dev/null
 
 timeouts() {
 	ncnat r1 -j timeout list | python3 -c '

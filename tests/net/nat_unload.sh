@@ -27,8 +27,7 @@ trap 'nc_cleanup; reload' EXIT
 
 nat_topo
 ncnat r1 rule add oif out0 masquerade >/dev/null
-nsbg s1 python3 "$NAT_TOOL" udp-echo 7000 >/dev/null
-settle 10 listening s1 udp 7000
+udp_echo s1 /dev/null 10
 check_eq "udp through NAT before" "ok 3" tool h1 udp-req 192.0.2.2:7000 --sport 52000 --count 3
 nsbg h1 ping -q -i 0.05 192.0.2.2 >/dev/null 2>&1
 nsbg s1 ping -q -i 0.05 192.0.2.1 >/tmp/nat-ping-r1.log 2>&1

@@ -126,9 +126,10 @@ static unsigned int nc_nat_l4_need(u8 proto)
  * @to: addresses and ports it must leave with
  *
  * The per-packet path of every translated packet, so it writes the new
- * values in place and moves each checksum by one precomputed one's
- * complement difference (RFC 1624): the packet's fields are known to be
- * @from's, so no old value is read or compared.  The IP header checksum
+ * values in place and moves each checksum by a one's complement
+ * difference (RFC 1624) taken between the two tuples, one for the
+ * addresses and one for the ports: the packet's fields are known to be
+ * @from's, so no old value is read from the packet or compared.  The IP header checksum
  * follows the addresses, TCP/UDP checksums the addresses (pseudo header)
  * and the ports, ICMP's the identifier only; a UDP checksum of 0 stays 0
  * unless the checksum is left to the device (CHECKSUM_PARTIAL).
@@ -197,12 +198,9 @@ bool nc_nat_xlate(struct sk_buff *skb, struct nc_pkt *pkt,
 /* Reassemble IPv4 fragments; false when the skb was taken (queued). */
 static bool nc_nat_defrag(struct sk_buff *skb, struct nc_pkt *pkt)
 {
-	u32 iif = pkt->key.iif;
-
 	if (ip_defrag(dev_net(skb->dev), skb, NC_NAT_DEFRAG_USER))
 		return false;
-	memset(pkt, 0, sizeof(*pkt));
-	pkt->key.iif = iif;
+	nc_pkt_init(pkt, pkt->key.iif);
 	return true;
 }
 
