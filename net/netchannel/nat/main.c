@@ -99,23 +99,28 @@ static int __init nc_nat_init(void)
 	err = nc_nat_flow_cache_init();
 	if (err)
 		return err;
-	err = register_pernet_subsys(&nc_nat_net_ops);
+	err = nc_nat_binding_cache_init();
 	if (err)
 		goto err_cache;
+	err = register_pernet_subsys(&nc_nat_net_ops);
+	if (err)
+		goto err_bcache;
 	err = nc_nat_nl_init();
 	if (err)
 		goto err_pernet;
 	err = nc_consumer_register(&nc_nat_consumer);
 	if (err)
 		goto err_nl;
-	pr_info("netchannel: NAT loaded (flow object %zu bytes)\n",
-		sizeof(struct nc_nat_flow));
+	pr_info("netchannel: NAT loaded (flow %zu bytes, binding %zu bytes)\n",
+		sizeof(struct nc_nat_flow), sizeof(struct nc_nat_binding));
 	return 0;
 
 err_nl:
 	nc_nat_nl_exit();
 err_pernet:
 	unregister_pernet_subsys(&nc_nat_net_ops);
+err_bcache:
+	nc_nat_binding_cache_exit();
 err_cache:
 	nc_nat_flow_cache_exit();
 	return err;
@@ -129,6 +134,7 @@ static void __exit nc_nat_exit(void)
 	/* flows of every netns go; their RCU callbacks have run */
 	unregister_pernet_subsys(&nc_nat_net_ops);
 	rcu_barrier();
+	nc_nat_binding_cache_exit();
 	nc_nat_flow_cache_exit();
 }
 

@@ -40,8 +40,13 @@ enum nc_nat_dir {
 struct nc_nat_tuple {
 	__be32 src;
 	__be32 dst;
-	__be16 sport;		/* ICMP echo: the identifier, in both ports */
-	__be16 dport;
+	union {
+		struct {
+			__be16 sport;	/* ICMP echo: the identifier, */
+			__be16 dport;	/* in both ports */
+		};
+		u32 ports;		/* both, for hashing and compares */
+	};
 	u8 proto;
 	u8 dir;			/* enum nc_nat_dir; not part of the key */
 };
@@ -67,12 +72,15 @@ struct nc_nat_flow {
 	struct nc_nat_way way[2];
 	unsigned long expires;		/* jiffies */
 	struct nc_nat_binding *binding;	/* source-NAT flows; lock */
-	struct hlist_node bnode;	/* in binding->flows; lock */
 	u32 rule;			/* handle of the creating rule */
 	u8 kind;			/* verdict of the creating rule */
 	u8 state;			/* enum netchannel_nat_state */
 	bool dead;			/* unlinked; lock */
-	struct rcu_head rcu;
+	/* only the lock holder walks bnode, and not once the flow is dead */
+	union {
+		struct hlist_node bnode;	/* in binding->flows; lock */
+		struct rcu_head rcu;		/* after unlinking */
+	};
 };
 
 /* Key of a binding: one endpoint (and, inside, the outside address). */
@@ -157,6 +165,11 @@ static inline bool nc_nat_active(struct nc_nat_net *nnn)
 	return atomic_read(&nnn->nrules) || atomic_read(&nnn->nflows);
 }
 
+static inline bool nc_nat_table_full(struct nc_nat_net *nnn)
+{
+	return atomic_read(&nnn->nflows) >= READ_ONCE(nnn->max_flows);
+}
+
 void nc_nat_count(struct nc_nat_net *nnn, enum nc_nat_reason r);
 
 /* flow.c */
@@ -185,6 +198,8 @@ static inline struct nc_nat_flow *nc_nat_flow_of(struct nc_nat_thash *th)
 }
 
 /* port.c */
+int nc_nat_binding_cache_init(void);
+void nc_nat_binding_cache_exit(void);
 struct nc_nat_binding *nc_nat_bind(struct nc_nat_net *nnn,
 				   const struct nc_nat_ep *in, __be32 out_addr,
 				   u16 port_min, u16 port_max, u8 filtering);

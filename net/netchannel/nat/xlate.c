@@ -395,6 +395,15 @@ static struct nc_nat_flow *nc_nat_create(struct nc_nat_net *nnn,
 	struct nc_nat_ep in;
 	u16 pmin, pmax;
 
+	/*
+	 * A full table refuses before anything is bound: making a binding
+	 * only to drop it again cost a full table more per packet than a
+	 * new flow costs an empty one.  nc_nat_flow_create() checks again.
+	 */
+	if (nc_nat_table_full(nnn)) {
+		*why = NC_NAT_R_TABLE_FULL;
+		return NULL;
+	}
 	spin_lock(&nnn->lock);
 	th = nc_nat_lookup(nnn, t);
 	if (th) {
