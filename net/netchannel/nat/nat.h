@@ -148,6 +148,8 @@ struct nc_nat_net {
 	struct rhashtable flows;		/* struct nc_nat_thash */
 	struct rhashtable bind_in;		/* by inside endpoint */
 	struct rhashtable bind_out;		/* by outside endpoint */
+	struct rhashtable addrs;		/* outside addresses; lock */
+	u32 nportmaps;				/* addresses with a map; lock */
 	atomic_t nflows;
 	atomic_t nrules;			/* NAT rules in the ruleset */
 	u32 max_flows;
@@ -214,6 +216,19 @@ void nc_nat_bindings_exit(struct nc_nat_net *nnn);
 #define NC_NAT_PORT_TRIES	16
 int nc_nat_pick_port(u16 want, u16 min, u16 max, u32 rnd,
 		     bool (*taken)(void *ctx, u16 port), void *ctx);
+
+/* portmap.c */
+#define NC_NAT_PORTMAPS_MAX	256	/* 2 MiB of port maps per netns */
+struct nc_nat_addr;
+struct nc_nat_addr *nc_nat_addr_get(struct nc_nat_net *nnn, __be32 addr,
+				    u8 proto);
+void nc_nat_addr_drop_unused(struct nc_nat_net *nnn, struct nc_nat_addr *a);
+int nc_nat_addr_taken(const struct nc_nat_addr *a, u16 port);
+void nc_nat_addr_bind(struct nc_nat_addr *a, u16 port);
+void nc_nat_addr_unbind(struct nc_nat_net *nnn, __be32 addr, u8 proto,
+			u16 port);
+int nc_nat_addrs_init(struct nc_nat_net *nnn);
+void nc_nat_addrs_exit(struct nc_nat_net *nnn);
 
 /* xlate.c */
 struct icmphdr;

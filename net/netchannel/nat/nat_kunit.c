@@ -124,8 +124,11 @@ static struct nc_nat_ep nc_t_ep(u32 addr, u16 port)
 	return ep;
 }
 
-/* Bindings with one fake flow each, so that they persist. */
-static void nc_nat_bindings_eim(struct kunit *test)
+/*
+ * Bindings with one fake flow each, so that they persist.  @maps: whether
+ * the outside address gets a port map or its probes ask the table.
+ */
+static void nc_t_eim(struct kunit *test, bool maps)
 {
 	struct nc_nat_net *nnn = nc_t_nnn(test);
 	struct nc_nat_binding *a, *a2, *b, *c, *full;
@@ -135,6 +138,8 @@ static void nc_nat_bindings_eim(struct kunit *test)
 	struct nc_nat_ep in_c = nc_t_ep(0x0a000003, 4000);
 	__be32 out = htonl(0xc0000201);
 
+	if (!maps)
+		nnn->nportmaps = NC_NAT_PORTMAPS_MAX;
 	spin_lock_bh(&nnn->lock);
 	a = nc_nat_bind(nnn, &in_a, out, 4000, 4001, 0);
 	KUNIT_ASSERT_NOT_NULL(test, a);
@@ -164,9 +169,22 @@ static void nc_nat_bindings_eim(struct kunit *test)
 	nc_nat_binding_put(nnn, b);
 	hlist_del(&fc.bnode);
 	nc_nat_binding_put(nnn, c);
+	/* the address went with its last binding, and its map */
+	KUNIT_EXPECT_EQ(test, atomic_read(&nnn->addrs.nelems), 0);
+	KUNIT_EXPECT_EQ(test, nnn->nportmaps, maps ? 0 : NC_NAT_PORTMAPS_MAX);
 	spin_unlock_bh(&nnn->lock);
 	rcu_barrier();
 	nc_nat_bindings_exit(nnn);
+}
+
+static void nc_nat_bindings_eim(struct kunit *test)
+{
+	nc_t_eim(test, true);
+}
+
+static void nc_nat_bindings_eim_nomap(struct kunit *test)
+{
+	nc_t_eim(test, false);
 }
 
 /* ---- ICMP quotes ---- */
@@ -351,6 +369,7 @@ static struct kunit_case nc_nat_cases[] = {
 	KUNIT_CASE(nc_nat_port_exhaustion),
 	KUNIT_CASE(nc_nat_port_cluster),
 	KUNIT_CASE(nc_nat_bindings_eim),
+	KUNIT_CASE(nc_nat_bindings_eim_nomap),
 	KUNIT_CASE(nc_nat_icmp_quote_udp),
 	KUNIT_CASE(nc_nat_icmp_quote_udp_zero),
 	KUNIT_CASE(nc_nat_icmp_quote_tcp),

@@ -95,13 +95,17 @@ int nc_nat_pick_port(u16 want, u16 min, u16 max, u32 rnd,
 
 struct nc_nat_probe {
 	struct nc_nat_net *nnn;
+	const struct nc_nat_addr *addr;
 	struct nc_nat_ep ep;
 };
 
 static bool nc_nat_out_taken(void *ctx, u16 port)
 {
 	struct nc_nat_probe *p = ctx;
+	int taken = nc_nat_addr_taken(p->addr, port);
 
+	if (taken >= 0)
+		return taken;
 	p->ep.port = htons(port);
 	return rhashtable_lookup_fast(&p->nnn->bind_out, &p->ep,
 				      nc_nat_bind_out_params);
@@ -135,6 +139,7 @@ struct nc_nat_binding *nc_nat_bind(struct nc_nat_net *nnn,
 	struct nc_nat_probe probe = { .nnn = nnn };
 	struct nc_nat_binding *b;
 	struct nc_nat_ep key = *in;
+	struct nc_nat_addr *a;
 	int port;
 
 	lockdep_assert_held(&nnn->lock);
@@ -144,15 +149,19 @@ struct nc_nat_binding *nc_nat_bind(struct nc_nat_net *nnn,
 	if (b)
 		return b;
 
+	a = nc_nat_addr_get(nnn, out_addr, in->proto);
+	if (!a)
+		return NULL;
+	probe.addr = a;
 	probe.ep.addr = out_addr;
 	probe.ep.proto = in->proto;
 	port = nc_nat_pick_port(ntohs(in->port), port_min, port_max,
 				get_random_u32(), nc_nat_out_taken, &probe);
 	if (port < 0)
-		return NULL;
+		goto err_addr;
 	b = kmem_cache_zalloc(nc_nat_binding_cache, GFP_ATOMIC);
 	if (!b)
-		return NULL;
+		goto err_addr;
 	b->in = key;
 	b->out.addr = out_addr;
 	b->out.port = htons(port);
@@ -168,10 +177,13 @@ struct nc_nat_binding *nc_nat_bind(struct nc_nat_net *nnn,
 				       nc_nat_bind_in_params);
 		goto err_free;
 	}
+	nc_nat_addr_bind(a, port);
 	return b;
 
 err_free:
 	kmem_cache_free(nc_nat_binding_cache, b);
+err_addr:
+	nc_nat_addr_drop_unused(nnn, a);
 	return NULL;
 }
 
@@ -215,6 +227,7 @@ void nc_nat_binding_put(struct nc_nat_net *nnn, struct nc_nat_binding *b)
 			       nc_nat_bind_in_params);
 	rhashtable_remove_fast(&nnn->bind_out, &b->out_node,
 			       nc_nat_bind_out_params);
+	nc_nat_addr_unbind(nnn, b->out.addr, b->out.proto, ntohs(b->out.port));
 	call_rcu(&b->rcu, nc_nat_binding_free_rcu);
 }
 
@@ -239,13 +252,23 @@ int nc_nat_bindings_init(struct nc_nat_net *nnn)
 		return err;
 	err = rhashtable_init(&nnn->bind_out, &nc_nat_bind_out_params);
 	if (err)
-		rhashtable_destroy(&nnn->bind_in);
+		goto err_in;
+	err = nc_nat_addrs_init(nnn);
+	if (err)
+		goto err_out;
+	return 0;
+
+err_out:
+	rhashtable_destroy(&nnn->bind_out);
+err_in:
+	rhashtable_destroy(&nnn->bind_in);
 	return err;
 }
 
 /* After every flow is gone, so is every binding. */
 void nc_nat_bindings_exit(struct nc_nat_net *nnn)
 {
+	nc_nat_addrs_exit(nnn);
 	rhashtable_destroy(&nnn->bind_out);
 	rhashtable_destroy(&nnn->bind_in);
 }

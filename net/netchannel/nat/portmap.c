@@ -1,0 +1,153 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Port maps: which outside ports of one address and protocol are bound,
+ * one bit per port.
+ *
+ * A new binding probes ports until one is free (nc_nat_pick_port()).  In
+ * the bindings' hash table every probe is a lookup that misses the cache
+ * on its bucket and on the binding it compares with, and behind a small
+ * pool most probes of preserved ports hit a taken one: a quarter of the
+ * cost of a new flow went there.  A bit test costs nothing.
+ *
+ * Every outside address with bindings has a struct nc_nat_addr counting
+ * them.  The first NC_NAT_PORTMAPS_MAX of a netns also get a map (8 KiB),
+ * made when the address gets its first binding, so a map always holds
+ * every binding of its address; the others probe the table as before
+ * (a big pool spreads its bindings thin, so they seldom collide).
+ *
+ * Locking: all of it under nc_nat_net::lock; nothing here is read under
+ * RCU alone, so an address goes with its last binding at once.
+ */
+#include <linux/slab.h>
+
+#include "nat.h"
+
+struct nc_nat_addr {
+	struct rhash_head node;
+	__be32 addr;			/* key: addr and proto */
+	u8 proto;
+	u8 pad[3];
+	u32 nbind;			/* bindings on this address */
+	unsigned long *ports;		/* bound ports, or NULL: no map */
+};
+
+#define NC_NAT_ADDR_KEY_LEN	(offsetofend(struct nc_nat_addr, pad) - \
+				 offsetof(struct nc_nat_addr, addr))
+
+static const struct rhashtable_params nc_nat_addr_params = {
+	.head_offset = offsetof(struct nc_nat_addr, node),
+	.key_offset = offsetof(struct nc_nat_addr, addr),
+	.key_len = NC_NAT_ADDR_KEY_LEN,
+};
+
+static struct nc_nat_addr *nc_nat_addr_find(struct nc_nat_net *nnn,
+					    __be32 addr, u8 proto)
+{
+	struct nc_nat_addr key = { .addr = addr, .proto = proto };
+
+	return rhashtable_lookup_fast(&nnn->addrs, &key.addr,
+				      nc_nat_addr_params);
+}
+
+static void nc_nat_addr_free(struct nc_nat_net *nnn, struct nc_nat_addr *a)
+{
+	if (a->ports) {
+		bitmap_free(a->ports);
+		nnn->nportmaps--;
+	}
+	kfree(a);
+}
+
+/**
+ * nc_nat_addr_get - the port accounting of an outside address
+ * @nnn: the netns
+ * @addr: outside address
+ * @proto: protocol
+ *
+ * Context: nnn->lock held.  An address made here has no binding yet: the
+ * caller binds a port of it with nc_nat_addr_bind() or gives it back with
+ * nc_nat_addr_drop_unused().
+ *
+ * Return: the address, or NULL when memory is short.
+ */
+struct nc_nat_addr *nc_nat_addr_get(struct nc_nat_net *nnn, __be32 addr,
+				    u8 proto)
+{
+	struct nc_nat_addr *a;
+
+	lockdep_assert_held(&nnn->lock);
+	a = nc_nat_addr_find(nnn, addr, proto);
+	if (a)
+		return a;
+	a = kzalloc(sizeof(*a), GFP_ATOMIC);
+	if (!a)
+		return NULL;
+	a->addr = addr;
+	a->proto = proto;
+	if (nnn->nportmaps < NC_NAT_PORTMAPS_MAX) {
+		/* without a map the table answers: slower, still right */
+		a->ports = bitmap_zalloc(U16_MAX + 1, GFP_ATOMIC | __GFP_NOWARN);
+		if (a->ports)
+			nnn->nportmaps++;
+	}
+	if (rhashtable_insert_fast(&nnn->addrs, &a->node, nc_nat_addr_params)) {
+		nc_nat_addr_free(nnn, a);
+		return NULL;
+	}
+	return a;
+}
+
+/* Give back an address no binding uses.  Context: nnn->lock held. */
+void nc_nat_addr_drop_unused(struct nc_nat_net *nnn, struct nc_nat_addr *a)
+{
+	lockdep_assert_held(&nnn->lock);
+	if (a->nbind)
+		return;
+	rhashtable_remove_fast(&nnn->addrs, &a->node, nc_nat_addr_params);
+	nc_nat_addr_free(nnn, a);
+}
+
+/* Is @port of @a bound?  -1: the address has no map, ask the table. */
+int nc_nat_addr_taken(const struct nc_nat_addr *a, u16 port)
+{
+	return a->ports ? test_bit(port, a->ports) : -1;
+}
+
+/* A binding took @port of @a.  Context: nnn->lock held. */
+void nc_nat_addr_bind(struct nc_nat_addr *a, u16 port)
+{
+	a->nbind++;
+	if (a->ports)
+		__set_bit(port, a->ports);
+}
+
+/* The binding of @port of @addr is gone.  Context: nnn->lock held. */
+void nc_nat_addr_unbind(struct nc_nat_net *nnn, __be32 addr, u8 proto,
+			u16 port)
+{
+	struct nc_nat_addr *a = nc_nat_addr_find(nnn, addr, proto);
+
+	if (WARN_ON_ONCE(!a || !a->nbind))
+		return;
+	if (a->ports)
+		__clear_bit(port, a->ports);
+	a->nbind--;
+	nc_nat_addr_drop_unused(nnn, a);
+}
+
+int nc_nat_addrs_init(struct nc_nat_net *nnn)
+{
+	nnn->nportmaps = 0;
+	return rhashtable_init(&nnn->addrs, &nc_nat_addr_params);
+}
+
+static void nc_nat_addr_destroy(void *ptr, void *arg)
+{
+	nc_nat_addr_free(arg, ptr);
+}
+
+/* After every binding is gone; frees what a leak would leave. */
+void nc_nat_addrs_exit(struct nc_nat_net *nnn)
+{
+	rhashtable_free_and_destroy(&nnn->addrs, nc_nat_addr_destroy, nnn);
+}
