@@ -148,7 +148,7 @@ struct nc_nat_net {
 	struct rhashtable flows;		/* struct nc_nat_thash */
 	struct rhashtable bind_in;		/* by inside endpoint */
 	struct rhashtable bind_out;		/* by outside endpoint */
-	struct rhashtable addrs;		/* outside addresses; lock */
+	struct rhashtable addrs;		/* outside addresses; RCU */
 	u32 nportmaps;				/* addresses with a map; lock */
 	atomic_t nflows;
 	atomic_t nrules;			/* NAT rules in the ruleset */
@@ -223,6 +223,7 @@ struct nc_nat_addr;
 struct nc_nat_addr *nc_nat_addr_get(struct nc_nat_net *nnn, __be32 addr,
 				    u8 proto);
 void nc_nat_addr_drop_unused(struct nc_nat_net *nnn, struct nc_nat_addr *a);
+bool nc_nat_addr_in_use(struct nc_nat_net *nnn, __be32 addr, u8 proto);
 int nc_nat_addr_taken(const struct nc_nat_addr *a, u16 port);
 void nc_nat_addr_bind(struct nc_nat_addr *a, u16 port);
 void nc_nat_addr_unbind(struct nc_nat_net *nnn, __be32 addr, u8 proto,

@@ -15,8 +15,13 @@
  * every binding of its address; the others probe the table as before
  * (a big pool spreads its bindings thin, so they seldom collide).
  *
- * Locking: all of it under nc_nat_net::lock; nothing here is read under
- * RCU alone, so an address goes with its last binding at once.
+ * The receive path also asks, under RCU, whether a packet's destination is
+ * an outside address at all before it looks for a binding of it: most
+ * packets without a flow are first packets going out, and the small table
+ * of addresses stays in the cache where the big one of bindings does not.
+ *
+ * Locking: changes and the maps under nc_nat_net::lock; lookups of the
+ * table also under RCU, so an address is freed after a grace period.
  */
 #include <linux/slab.h>
 
@@ -29,6 +34,7 @@ struct nc_nat_addr {
 	u8 pad[3];
 	u32 nbind;			/* bindings on this address */
 	unsigned long *ports;		/* bound ports, or NULL: no map */
+	struct rcu_head rcu;
 };
 
 #define NC_NAT_ADDR_KEY_LEN	(offsetofend(struct nc_nat_addr, pad) - \
@@ -49,13 +55,25 @@ static struct nc_nat_addr *nc_nat_addr_find(struct nc_nat_net *nnn,
 				      nc_nat_addr_params);
 }
 
+/* Has @addr bindings for @proto?  Context: RCU read side. */
+bool nc_nat_addr_in_use(struct nc_nat_net *nnn, __be32 addr, u8 proto)
+{
+	return nc_nat_addr_find(nnn, addr, proto);
+}
+
+static void nc_nat_addr_free_rcu(struct rcu_head *head)
+{
+	struct nc_nat_addr *a = container_of(head, struct nc_nat_addr, rcu);
+
+	bitmap_free(a->ports);
+	kfree(a);
+}
+
 static void nc_nat_addr_free(struct nc_nat_net *nnn, struct nc_nat_addr *a)
 {
-	if (a->ports) {
-		bitmap_free(a->ports);
+	if (a->ports)
 		nnn->nportmaps--;
-	}
-	kfree(a);
+	call_rcu(&a->rcu, nc_nat_addr_free_rcu);
 }
 
 /**

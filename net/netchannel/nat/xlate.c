@@ -282,6 +282,8 @@ enum nc_hook_ret nc_nat_rx(struct nc_dev *ncd, struct sk_buff *skb,
 		return nc_nat_forward(nnn, nc_nat_flow_of(th), th->t.dir, skb,
 				      pkt);
 
+	if (!nc_nat_addr_in_use(nnn, t.dst, t.proto))
+		return nc_nat_netmap_reverse(nnn, skb, pkt);
 	memset(&out, 0, sizeof(out));
 	out.addr = t.dst;
 	out.port = t.dport;
