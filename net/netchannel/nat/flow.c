@@ -211,11 +211,10 @@ static int nc_nat_insert_one(struct nc_nat_net *nnn, struct nc_nat_thash *th)
  * @reply: the tuple replies will arrive with (NC_NAT_DIR_IN)
  * @r: the creating rule's arguments
  * @handle: the creating rule's handle
- * @b: binding the flow uses, or NULL; the flow takes over this reference
+ * @b: binding the flow uses, or NULL; on failure the caller puts it
  * @why: set to the reason when returning NULL
  *
- * Context: nnn->lock held, BH disabled.  A flow with @orig already present
- * (another CPU won the race) is returned instead of a new one.
+ * Context: nnn->lock held, BH disabled.
  */
 struct nc_nat_flow *nc_nat_flow_create(struct nc_nat_net *nnn,
 				       const struct nc_nat_tuple *orig,
@@ -243,36 +242,53 @@ struct nc_nat_flow *nc_nat_flow_create(struct nc_nat_net *nnn,
 	f->rule = handle;
 	f->kind = r->verdict;
 	f->expires = jiffies + nc_nat_timeout(nnn, f) * HZ;
-	if (nc_nat_insert_one(nnn, &f->th[0]))
-		goto err_free;
-	if (nc_nat_insert_one(nnn, &f->th[1])) {
-		rhashtable_remove_fast(&nnn->flows, &f->th[0].node,
-				       nc_nat_flow_params);
-		goto err_free;
-	}
+	/*
+	 * Join the binding first: replacing an expired flow of the same
+	 * binding below would otherwise see it empty and free it under us.
+	 */
 	if (b) {
 		f->binding = b;
 		hlist_add_head(&f->bnode, &b->flows);
 	}
+	/* a clash on a live tuple: that (outside) endpoint is in use */
+	*why = NC_NAT_R_NO_PORT;
+	if (nc_nat_insert_one(nnn, &f->th[0]))
+		goto err_free;
+	if (nc_nat_insert_one(nnn, &f->th[1]))
+		goto err_unlink;
 	atomic_inc(&nnn->nflows);
 	nc_nat_count(nnn, NC_NAT_R_CREATED);
 	nc_nat_notify(nnn, f, NETCHANNEL_NAT_CMD_FLOW_NEW);
 	return f;
 
+err_unlink:
+	/* readers may have found the first tuple: free after a grace period */
+	rhashtable_remove_fast(&nnn->flows, &f->th[0].node, nc_nat_flow_params);
+	if (b)
+		hlist_del(&f->bnode);
+	call_rcu(&f->rcu, nc_nat_flow_free_rcu);
+	return NULL;
 err_free:
-	/* a clash on the reply tuple: that outside endpoint is in use */
+	if (b)
+		hlist_del(&f->bnode);
 	kmem_cache_free(nc_nat_flow_cache, f);
-	*why = NC_NAT_R_NO_PORT;
 	return NULL;
 }
 
-/* Walk every flow once (by its first tuple) with @fn under the lock. */
-static void nc_nat_walk(struct nc_nat_net *nnn,
-			bool (*want)(const struct nc_nat_flow *f), bool expired)
+/*
+ * Walk the flows (by their first tuples) and remove those @want picks;
+ * returns how many.  A walk that pauses after removing the entry it
+ * stands on skips the next one of that bucket (rhashtable_walk_start()
+ * cannot find its place again): the collector catches it next time, a
+ * flush walks again.
+ */
+static unsigned int nc_nat_walk(struct nc_nat_net *nnn,
+				bool (*want)(const struct nc_nat_flow *f),
+				bool expired)
 {
 	struct rhashtable_iter iter;
 	struct nc_nat_thash *th;
-	unsigned int n = 0;
+	unsigned int n = 0, removed = 0;
 
 	rhashtable_walk_enter(&nnn->flows, &iter);
 	rhashtable_walk_start(&iter);
@@ -301,9 +317,11 @@ static void nc_nat_walk(struct nc_nat_net *nnn,
 		spin_lock_bh(&nnn->lock);
 		nc_nat_flow_remove(nnn, f, expired);
 		spin_unlock_bh(&nnn->lock);
+		removed++;
 	}
 	rhashtable_walk_stop(&iter);
 	rhashtable_walk_exit(&iter);
+	return removed;
 }
 
 static bool nc_nat_any(const struct nc_nat_flow *f)
@@ -311,10 +329,15 @@ static bool nc_nat_any(const struct nc_nat_flow *f)
 	return true;
 }
 
-/* Remove every flow (ncnat flow flush, netns exit). */
+/*
+ * Remove every flow (ncnat flow flush, netns exit): walks until none is
+ * left or a walk finds nothing (flows made meanwhile by traffic are new).
+ */
 void nc_nat_flush(struct nc_nat_net *nnn)
 {
-	nc_nat_walk(nnn, nc_nat_any, false);
+	while (nc_nat_walk(nnn, nc_nat_any, false) &&
+	       atomic_read(&nnn->nflows))
+		;
 }
 
 void nc_nat_gc_work(struct work_struct *work)

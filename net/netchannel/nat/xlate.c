@@ -224,13 +224,17 @@ static enum nc_hook_ret nc_nat_inbound_new(struct nc_nat_net *nnn,
 	th = nc_nat_lookup(nnn, t);
 	if (th) {
 		f = nc_nat_flow_of(th);
-	} else if (nc_nat_binding_admits(b, t)) {
+	} else if (nc_nat_binding_by_out(nnn, &b->out) == b &&
+		   nc_nat_binding_admits(b, t)) {
+		/* (found under RCU: it may have died since) */
 		orig.src = b->in.addr;
 		orig.sport = b->in.port;
 		orig.dst = t->src;
 		orig.dport = t->sport;
 		orig.proto = t->proto;
 		f = nc_nat_flow_create(nnn, &orig, t, &r, 0, b, &why);
+		if (!f)
+			nc_nat_binding_put(nnn, b);
 	}
 	spin_unlock(&nnn->lock);
 	if (!f) {
