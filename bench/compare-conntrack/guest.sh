@@ -457,10 +457,19 @@ mappings() {	# mappings ID CONFIG: entries in the router's flow table
 	esac
 }
 
-# memory: kernel memory per mapping with 100,000 mappings
+# memory: kernel memory per mapping, with 100,000 mappings of a 16-address
+# snat pool (conntrack without a NAT extension), and with 50,000 of
+# masquerade (conntrack with one; one address holds at most ~64,000)
 scenario_memory() {
-	local n=${NC_BENCH_MAPPINGS:-100000} cfgs cfg i rep s0 u0 s1 u1 m
-	cfgs=$(pick nft-snat nc-snat)
+	local n=${NC_BENCH_MAPPINGS:-100000} cfgs pair
+	for pair in snat:$n masq:$((n / 2)); do
+		cfgs=$(pick "nft-${pair%:*}" "nc-${pair%:*}")
+		[ -z "$cfgs" ] || memory_of "$cfgs" "${pair#*:}"
+	done
+}
+
+memory_of() {	# memory_of CONFIGS MAPPINGS
+	local cfgs=$1 n=$2 cfg i rep s0 u0 s1 u1 m
 	topos m "$cfgs" drop
 	for rep in $(seq "$reps"); do
 		i=0

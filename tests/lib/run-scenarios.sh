@@ -3,14 +3,16 @@
 # this VM boot.  For each SCRIPT, its output goes to the console and to
 # $NC_OUT/NAME.log, its exit status to $NC_OUT/NAME.rc (NAME = basename
 # without .sh).  A missing .rc tells the host the script never finished.
-# Each script gets NC_SCENARIO_TIMEOUT seconds (default 300); namespaces it
-# leaves behind are removed before the next one starts.
+# Each script gets NC_SCENARIO_TIMEOUT seconds (default 300), or what its
+# own "# nc-timeout: SECONDS" line asks; namespaces it leaves behind are
+# removed before the next one starts.
 set -u
 worst=0
 for s in "$@"; do
 	name=$(basename "$s" .sh)
 	echo "=== scenario $name"
-	timeout -k 5 "${NC_SCENARIO_TIMEOUT:-300}" bash "$s" </dev/null 2>&1 |
+	limit=$(sed -n 's/^# nc-timeout: \([0-9]*\)$/\1/p' "$s")
+	timeout -k 5 "${limit:-${NC_SCENARIO_TIMEOUT:-300}}" bash "$s" </dev/null 2>&1 |
 		tee "$NC_OUT/$name.log"
 	rc=${PIPESTATUS[0]}
 	[ "$rc" = 124 ] && echo "FAIL: $name timed out" | tee -a "$NC_OUT/$name.log"

@@ -12,7 +12,10 @@
 #     counted in table-full, the 3 keep working; `mappings` says 3;
 #   - `flow flush` empties the table;
 #   - `monitor`, started first, printed a "new" line per flow created and
-#     an "expire" line per flow removed.
+#     an "expire" line per flow removed;
+#   - a flush of 5,120 flows (8 inside endpoints x 640 remote ports: the
+#     collector's walk pauses every 1,024 entries, a binding has 640
+#     flows) leaves no flow and no mapping.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/nat_lib.sh"
 nat_require
@@ -125,4 +128,20 @@ check_eq "monitor: udp 49000 new, then expire" \
 expire udp inside 10.0.1.2:49000 outside 192.0.2.1:49000 remote 192.0.2.2:7000" \
 	grep ' 10.0.1.2:49000 ' /tmp/nat-monitor.log
 check_eq "monitor: no 4th limited flow" 0 sh -c "grep -c ':49104 ' /tmp/nat-monitor.log"
+
+# --- flush of a big table ---
+ncnat r1 timeout set max-mappings 262144
+ncnat r1 flow flush
+nsx h1 python3 -c '
+import socket
+for i in range(8):
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    s.bind(("10.0.1.2", 50000 + i))
+    for port in range(20000, 20640):
+        s.sendto(b"x", ("192.0.2.2", port))
+'
+check_eq "big table: 5,120 flows" 5120 nflows r1
+ncnat r1 flow flush
+check_eq "big flush: no flows" 0 nflows r1
+check_eq "big flush: no mappings" "udp=300 icmp=3 tcp-est=100 tcp-trans=4 max-mappings=262144 mappings=0" timeouts
 nc_done

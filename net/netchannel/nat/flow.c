@@ -172,11 +172,11 @@ static void nc_nat_flow_remove(struct nc_nat_net *nnn, struct nc_nat_flow *f,
 	lockdep_assert_held(&nnn->lock);
 	if (f->dead)
 		return;
-	f->dead = true;
+	WRITE_ONCE(f->dead, true);	/* nc_nat_walk() reads it unlocked */
 	rhashtable_remove_fast(&nnn->flows, &f->th[0].node, nc_nat_flow_params);
 	rhashtable_remove_fast(&nnn->flows, &f->th[1].node, nc_nat_flow_params);
 	if (f->binding) {
-		hlist_del(&f->bnode);
+		nc_nat_binding_leave(f);
 		nc_nat_binding_put(nnn, f->binding);
 	}
 	atomic_dec(&nnn->nflows);
@@ -246,10 +246,8 @@ struct nc_nat_flow *nc_nat_flow_create(struct nc_nat_net *nnn,
 	 * Join the binding first: replacing an expired flow of the same
 	 * binding below would otherwise see it empty and free it under us.
 	 */
-	if (b) {
-		f->binding = b;
-		hlist_add_head(&f->bnode, &b->flows);
-	}
+	if (b)
+		nc_nat_binding_join(b, f);
 	/* a clash on a live tuple: that (outside) endpoint is in use */
 	*why = NC_NAT_R_NO_PORT;
 	if (nc_nat_insert_one(nnn, &f->th[0]))
@@ -265,22 +263,24 @@ err_unlink:
 	/* readers may have found the first tuple: free after a grace period */
 	rhashtable_remove_fast(&nnn->flows, &f->th[0].node, nc_nat_flow_params);
 	if (b)
-		hlist_del(&f->bnode);
+		nc_nat_binding_leave(f);
 	call_rcu(&f->rcu, nc_nat_flow_free_rcu);
 	return NULL;
 err_free:
 	if (b)
-		hlist_del(&f->bnode);
+		nc_nat_binding_leave(f);
 	kmem_cache_free(nc_nat_flow_cache, f);
 	return NULL;
 }
 
 /*
  * Walk the flows (by their first tuples) and remove those @want picks;
- * returns how many.  A walk that pauses after removing the entry it
- * stands on skips the next one of that bucket (rhashtable_walk_start()
- * cannot find its place again): the collector catches it next time, a
- * flush walks again.
+ * returns how many.  The walk drops the RCU read side and the CPU every
+ * NC_NAT_WALK_CHUNK entries, but only while it stands on an entry still
+ * in the table: rhashtable_walk_start() finds its place again by that
+ * entry and, without it, skips one of the bucket.  (A flow others remove
+ * during the pause still costs that: the collector catches the skipped
+ * one next time, a flush walks again.)
  */
 static unsigned int nc_nat_walk(struct nc_nat_net *nnn,
 				bool (*want)(const struct nc_nat_flow *f),
@@ -295,12 +295,6 @@ static unsigned int nc_nat_walk(struct nc_nat_net *nnn,
 	for (;;) {
 		struct nc_nat_flow *f;
 
-		/* no RCU read side, nor CPU, held for a whole big table */
-		if (++n % NC_NAT_WALK_CHUNK == 0) {
-			rhashtable_walk_stop(&iter);
-			cond_resched();
-			rhashtable_walk_start(&iter);
-		}
 		th = rhashtable_walk_next(&iter);
 		if (!th)
 			break;
@@ -309,15 +303,19 @@ static unsigned int nc_nat_walk(struct nc_nat_net *nnn,
 				continue;
 			break;
 		}
-		if (th->t.dir != NC_NAT_DIR_OUT)
-			continue;
 		f = nc_nat_flow_of(th);
-		if (!want(f))
-			continue;
-		spin_lock_bh(&nnn->lock);
-		nc_nat_flow_remove(nnn, f, expired);
-		spin_unlock_bh(&nnn->lock);
-		removed++;
+		if (th->t.dir == NC_NAT_DIR_OUT && want(f)) {
+			spin_lock_bh(&nnn->lock);
+			nc_nat_flow_remove(nnn, f, expired);
+			spin_unlock_bh(&nnn->lock);
+			removed++;
+		}
+		if (++n >= NC_NAT_WALK_CHUNK && !READ_ONCE(f->dead)) {
+			n = 0;
+			rhashtable_walk_stop(&iter);
+			cond_resched();
+			rhashtable_walk_start(&iter);
+		}
 	}
 	rhashtable_walk_stop(&iter);
 	rhashtable_walk_exit(&iter);
@@ -330,8 +328,9 @@ static bool nc_nat_any(const struct nc_nat_flow *f)
 }
 
 /*
- * Remove every flow (ncnat flow flush, netns exit): walks until none is
- * left or a walk finds nothing (flows made meanwhile by traffic are new).
+ * Remove every flow (ncnat flow flush, netns exit): walks again while
+ * flows are left that a walk could have skipped (see nc_nat_walk()) and
+ * the last walk found some (flows made meanwhile by traffic are new).
  */
 void nc_nat_flush(struct nc_nat_net *nnn)
 {

@@ -67,21 +67,32 @@ struct nc_nat_way {
 
 struct nc_nat_binding;
 
+/*
+ * Two cache lines (checked below): the size of a flow is most of the
+ * memory a mapping costs.
+ */
 struct nc_nat_flow {
 	struct nc_nat_thash th[2];
 	struct nc_nat_way way[2];
 	unsigned long expires;		/* jiffies */
-	struct nc_nat_binding *binding;	/* source-NAT flows; lock */
 	u32 rule;			/* handle of the creating rule */
 	u8 kind;			/* verdict of the creating rule */
 	u8 state;			/* enum netchannel_nat_state */
 	bool dead;			/* unlinked; lock */
-	/* only the lock holder walks bnode, and not once the flow is dead */
+	/*
+	 * Only the lock holder uses the binding fields, and not once the
+	 * flow is dead: then they make room for the RCU head.
+	 */
 	union {
-		struct hlist_node bnode;	/* in binding->flows; lock */
-		struct rcu_head rcu;		/* after unlinking */
+		struct {
+			struct nc_nat_flow *bnext;	/* binding->flows; lock */
+			struct nc_nat_binding *binding;	/* source NAT; lock */
+		};
+		struct rcu_head rcu;			/* after unlinking */
 	};
 };
+
+static_assert(sizeof(struct nc_nat_flow) <= 128);
 
 /* Key of a binding: one endpoint (and, inside, the outside address). */
 struct nc_nat_ep {
@@ -98,9 +109,14 @@ struct nc_nat_binding {
 	struct nc_nat_ep in;
 	struct nc_nat_ep out;
 	u8 filtering;			/* enum netchannel_nat_filtering */
-	struct hlist_head flows;	/* lock */
-	struct rcu_head rcu;
+	/* a binding is freed when its last flow leaves: the list is empty */
+	union {
+		struct nc_nat_flow *flows;	/* linked by bnext; lock */
+		struct rcu_head rcu;		/* after unlinking */
+	};
 };
+
+static_assert(sizeof(struct nc_nat_binding) <= 64);
 
 /* A NAT rule's arguments (nc_rule::priv, immutable). */
 struct nc_nat_rule {
@@ -209,6 +225,8 @@ struct nc_nat_binding *nc_nat_binding_by_out(struct nc_nat_net *nnn,
 					     const struct nc_nat_ep *out);
 bool nc_nat_binding_admits(const struct nc_nat_binding *b,
 			   const struct nc_nat_tuple *t);
+void nc_nat_binding_join(struct nc_nat_binding *b, struct nc_nat_flow *f);
+void nc_nat_binding_leave(struct nc_nat_flow *f);
 void nc_nat_binding_put(struct nc_nat_net *nnn, struct nc_nat_binding *b);
 int nc_nat_bindings_init(struct nc_nat_net *nnn);
 void nc_nat_bindings_exit(struct nc_nat_net *nnn);

@@ -132,7 +132,7 @@ static void nc_t_eim(struct kunit *test, bool maps)
 {
 	struct nc_nat_net *nnn = nc_t_nnn(test);
 	struct nc_nat_binding *a, *a2, *b, *c, *full;
-	struct nc_nat_flow fa = {}, fb = {}, fc = {};
+	struct nc_nat_flow fa = {}, fa2 = {}, fa3 = {}, fb = {}, fc = {};
 	struct nc_nat_ep in_a = nc_t_ep(0x0a000001, 4000);
 	struct nc_nat_ep in_b = nc_t_ep(0x0a000002, 4000);
 	struct nc_nat_ep in_c = nc_t_ep(0x0a000003, 4000);
@@ -143,15 +143,25 @@ static void nc_t_eim(struct kunit *test, bool maps)
 	spin_lock_bh(&nnn->lock);
 	a = nc_nat_bind(nnn, &in_a, out, 4000, 4001, 0);
 	KUNIT_ASSERT_NOT_NULL(test, a);
-	hlist_add_head(&fa.bnode, &a->flows);
+	nc_nat_binding_join(a, &fa);
 	/* the same inside endpoint keeps its outside port (EIM) */
 	a2 = nc_nat_bind(nnn, &in_a, out, 4000, 4001, 0);
 	KUNIT_EXPECT_PTR_EQ(test, a, a2);
+	/* its flows leave from anywhere in the list: a3 -> a2 -> a */
+	nc_nat_binding_join(a, &fa2);
+	nc_nat_binding_join(a, &fa3);
+	nc_nat_binding_leave(&fa2);
+	KUNIT_EXPECT_PTR_EQ(test, a->flows, &fa3);
+	KUNIT_EXPECT_PTR_EQ(test, fa3.bnext, &fa);
+	nc_nat_binding_leave(&fa3);
+	KUNIT_EXPECT_PTR_EQ(test, a->flows, &fa);
+	nc_nat_binding_put(nnn, a);	/* still used: stays */
+	KUNIT_EXPECT_PTR_EQ(test, nc_nat_binding_by_out(nnn, &a->out), a);
 	KUNIT_EXPECT_EQ(test, ntohs(a->out.port), 4000);	/* preserved */
 	/* another inside endpoint never shares it (no overloading) */
 	b = nc_nat_bind(nnn, &in_b, out, 4000, 4001, 0);
 	KUNIT_ASSERT_NOT_NULL(test, b);
-	hlist_add_head(&fb.bnode, &b->flows);
+	nc_nat_binding_join(b, &fb);
 	KUNIT_EXPECT_EQ(test, ntohs(b->out.port), 4001);
 	/* the range is exhausted */
 	full = nc_nat_bind(nnn, &in_c, out, 4000, 4001, 0);
@@ -159,15 +169,16 @@ static void nc_t_eim(struct kunit *test, bool maps)
 	/* the outside endpoint finds its binding */
 	KUNIT_EXPECT_PTR_EQ(test, nc_nat_binding_by_out(nnn, &b->out), b);
 	/* a binding dies with its last flow, and frees its port */
-	hlist_del(&fa.bnode);
+	nc_nat_binding_leave(&fa);
+	KUNIT_EXPECT_NULL(test, a->flows);
 	nc_nat_binding_put(nnn, a);
 	c = nc_nat_bind(nnn, &in_c, out, 4000, 4001, 0);
 	KUNIT_ASSERT_NOT_NULL(test, c);
-	hlist_add_head(&fc.bnode, &c->flows);
+	nc_nat_binding_join(c, &fc);
 	KUNIT_EXPECT_EQ(test, ntohs(c->out.port), 4000);
-	hlist_del(&fb.bnode);
+	nc_nat_binding_leave(&fb);
 	nc_nat_binding_put(nnn, b);
-	hlist_del(&fc.bnode);
+	nc_nat_binding_leave(&fc);
 	nc_nat_binding_put(nnn, c);
 	/* the address went with its last binding, and its map */
 	KUNIT_EXPECT_EQ(test, atomic_read(&nnn->addrs.nelems), 0);

@@ -17,7 +17,7 @@
 
 #include "nat.h"
 
-/* Own slab: 72-byte objects, not kmalloc-96's, and visible in slabinfo. */
+/* Own slab: 64-byte objects, not kmalloc-96's, and visible in slabinfo. */
 static struct kmem_cache *nc_nat_binding_cache __read_mostly;
 
 static bool nc_nat_ep_eq(const struct nc_nat_ep *a, const struct nc_nat_ep *b)
@@ -167,7 +167,6 @@ struct nc_nat_binding *nc_nat_bind(struct nc_nat_net *nnn,
 	b->out.port = htons(port);
 	b->out.proto = in->proto;
 	b->filtering = filtering;
-	INIT_HLIST_HEAD(&b->flows);
 	if (rhashtable_insert_fast(&nnn->bind_in, &b->in_node,
 				   nc_nat_bind_in_params))
 		goto err_free;
@@ -201,7 +200,7 @@ bool nc_nat_binding_admits(const struct nc_nat_binding *b,
 	case NETCHANNEL_NAT_FILTER_EIF:
 		return true;
 	case NETCHANNEL_NAT_FILTER_ADF:
-		hlist_for_each_entry(f, &b->flows, bnode)
+		for (f = b->flows; f; f = f->bnext)
 			if (f->th[NC_NAT_DIR_OUT].t.dst == t->src)
 				return true;
 		return false;
@@ -209,6 +208,29 @@ bool nc_nat_binding_admits(const struct nc_nat_binding *b,
 		/* the exact remote endpoint would have found its flow */
 		return false;
 	}
+}
+
+/* @f (not yet in the table, or live) uses @b.  Context: nnn->lock held. */
+void nc_nat_binding_join(struct nc_nat_binding *b, struct nc_nat_flow *f)
+{
+	f->binding = b;
+	f->bnext = b->flows;
+	b->flows = f;
+}
+
+/*
+ * @f no longer uses its binding; the caller puts the binding.  A singly
+ * linked list (a flow has no room for a back pointer) costs a walk here,
+ * as admitting does: an endpoint has few flows, one per remote endpoint.
+ * Context: nnn->lock held.
+ */
+void nc_nat_binding_leave(struct nc_nat_flow *f)
+{
+	struct nc_nat_flow **pp = &f->binding->flows;
+
+	while (*pp != f)
+		pp = &(*pp)->bnext;
+	*pp = f->bnext;
 }
 
 static void nc_nat_binding_free_rcu(struct rcu_head *head)
@@ -221,7 +243,7 @@ static void nc_nat_binding_free_rcu(struct rcu_head *head)
 void nc_nat_binding_put(struct nc_nat_net *nnn, struct nc_nat_binding *b)
 {
 	lockdep_assert_held(&nnn->lock);
-	if (!hlist_empty(&b->flows))
+	if (b->flows)
 		return;
 	rhashtable_remove_fast(&nnn->bind_in, &b->in_node,
 			       nc_nat_bind_in_params);
