@@ -446,6 +446,9 @@ scenario_filter() {
 
 # Bytes of all slab objects in use (active objects x object size), and of
 # memory in use; /proc/slabinfo counts objects, not the pages that hold them.
+# slab_shrink gives empty slab pages back first, so that memory in use
+# counts the pages a run takes afresh.
+slab_shrink() { for f in /sys/kernel/slab/*/shrink; do echo 1 >"$f"; done 2>/dev/null || true; }
 slab_bytes() { awk 'NR > 2 { s += $2 * $4 } END { printf "%d\n", s }' /proc/slabinfo; }
 used_bytes() { awk '/^MemTotal/ { t = $2 } /^MemFree/ { f = $2 } END { printf "%d\n", (t - f) * 1024 }' /proc/meminfo; }
 
@@ -476,6 +479,7 @@ memory_of() {	# memory_of CONFIGS MAPPINGS
 		for cfg in $cfgs; do
 			i=$((i + 1))
 			new_flows_setup "m$i" "$cfg" "$n"
+			slab_shrink
 			s0=$(slab_bytes) u0=$(used_bytes)
 			pg_run "gm$i" >/dev/null
 			sleep 1

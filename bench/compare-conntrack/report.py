@@ -174,8 +174,8 @@ def derive(rec, cpu):
         out["delivered_ratio"] = rec["delivered"] / rec["sent"]
     elif rec["kind"] == "memory":
         out["bytes_per_mapping"] = rec["slab_bytes"] / rec["mappings"]
-        # Freed slabs and grown hash tables stay with the kernel after a
-        # flush, so only a first repetition takes its memory afresh.
+        # netchannel's hash tables keep their size after a flush, so only
+        # a first repetition pays for them (conntrack's is made at boot).
         out["used_bytes_per_mapping"] = (
             rec["used_bytes"] / rec["mappings"] if rec.get("rep") == 1
             else None)

@@ -205,6 +205,29 @@ static int nc_nat_insert_one(struct nc_nat_net *nnn, struct nc_nat_thash *th)
 }
 
 /**
+ * nc_nat_table_full - may no new flow be made?
+ * @nnn: the netns
+ *
+ * Expired flows count until the collector removes them, and a pass over
+ * N x 65,536 flows comes only every N + 1 seconds: a full table asks for a
+ * pass now (at most one per interval) instead of refusing new flows until
+ * then.  Context: any.
+ */
+bool nc_nat_table_full(struct nc_nat_net *nnn)
+{
+	unsigned long last;
+
+	if (atomic_read(&nnn->nflows) < READ_ONCE(nnn->max_flows))
+		return false;
+	last = READ_ONCE(nnn->gc_kicked);
+	if (time_after_eq(jiffies, last + NC_NAT_GC_INTERVAL)) {
+		WRITE_ONCE(nnn->gc_kicked, jiffies);
+		mod_delayed_work(system_power_efficient_wq, &nnn->gc, 0);
+	}
+	return true;
+}
+
+/**
  * nc_nat_flow_create - make a flow from its two tuples
  * @nnn: the netns
  * @orig: the first packet's tuple (NC_NAT_DIR_OUT)
@@ -373,6 +396,7 @@ int nc_nat_flows_init(struct nc_nat_net *nnn)
 	if (err)
 		return err;
 	INIT_DELAYED_WORK(&nnn->gc, nc_nat_gc_work);
+	nnn->gc_kicked = jiffies - NC_NAT_GC_INTERVAL;
 	queue_delayed_work(system_power_efficient_wq, &nnn->gc,
 			   NC_NAT_GC_INTERVAL);
 	return 0;

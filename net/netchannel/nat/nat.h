@@ -94,19 +94,24 @@ struct nc_nat_flow {
 
 static_assert(sizeof(struct nc_nat_flow) <= 128);
 
-/* Key of a binding: one endpoint (and, inside, the outside address). */
+/* An endpoint; the key of a binding by its outside endpoint. */
 struct nc_nat_ep {
 	__be32 addr;
-	__be32 out_addr;	/* inside key only: the pool address it uses */
 	__be16 port;
 	u8 proto;
-	u8 pad;
+	u8 pad;			/* zero: hashed with the rest */
+};
+
+/* Key of a binding by its inside endpoint: with the pool address it uses. */
+struct nc_nat_in_key {
+	struct nc_nat_ep ep;
+	__be32 out_addr;
 };
 
 struct nc_nat_binding {
 	struct rhash_head in_node;	/* by inside endpoint */
 	struct rhash_head out_node;	/* by outside endpoint */
-	struct nc_nat_ep in;
+	struct nc_nat_in_key in;
 	struct nc_nat_ep out;
 	u8 filtering;			/* enum netchannel_nat_filtering */
 	/* a binding is freed when its last flow leaves: the list is empty */
@@ -116,7 +121,7 @@ struct nc_nat_binding {
 	};
 };
 
-static_assert(sizeof(struct nc_nat_binding) <= 64);
+static_assert(sizeof(struct nc_nat_binding) <= 56);
 
 /* A NAT rule's arguments (nc_rule::priv, immutable). */
 struct nc_nat_rule {
@@ -172,6 +177,7 @@ struct nc_nat_net {
 	struct nc_nat_timeouts timeouts;
 	struct list_head netmaps;		/* RCU; writers: lock */
 	struct delayed_work gc;
+	unsigned long gc_kicked;		/* jiffies of the last early pass */
 	struct nc_counters __percpu *stats;	/* enum nc_nat_reason */
 };
 
@@ -181,11 +187,6 @@ struct nc_nat_net *nc_nat_net(const struct net *net);
 static inline bool nc_nat_active(struct nc_nat_net *nnn)
 {
 	return atomic_read(&nnn->nrules) || atomic_read(&nnn->nflows);
-}
-
-static inline bool nc_nat_table_full(struct nc_nat_net *nnn)
-{
-	return atomic_read(&nnn->nflows) >= READ_ONCE(nnn->max_flows);
 }
 
 void nc_nat_count(struct nc_nat_net *nnn, enum nc_nat_reason r);
@@ -203,6 +204,7 @@ struct nc_nat_flow *nc_nat_flow_create(struct nc_nat_net *nnn,
 				       const struct nc_nat_rule *r, u32 handle,
 				       struct nc_nat_binding *b,
 				       enum nc_nat_reason *why);
+bool nc_nat_table_full(struct nc_nat_net *nnn);
 void nc_nat_flush(struct nc_nat_net *nnn);
 void nc_nat_gc_work(struct work_struct *work);
 void nc_nat_touch(struct nc_nat_net *nnn, struct nc_nat_flow *f,

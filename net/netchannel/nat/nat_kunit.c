@@ -1,11 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * KUnit: port allocation and bindings (preservation, random choice, no
- * overloading, exhaustion, endpoint-independent mapping), and ICMP error
- * quote translation checked against full checksum recomputation.
+ * overloading, exhaustion, endpoint-independent mapping, a binding's flow
+ * list), a full table calling the collector early, and ICMP error quote
+ * translation checked against full checksum recomputation.
  */
 #include <kunit/test.h>
 #include <linux/icmp.h>
+#include <linux/delay.h>
 #include <linux/ip.h>
 #include <linux/prandom.h>
 #include <linux/tcp.h>
@@ -204,6 +206,49 @@ static void nc_nat_bindings_eim_nomap(struct kunit *test)
 #define NC_T_REM	0xcb007107	/* remote */
 #define NC_T_IN		0x0a000005	/* inside host */
 
+/*
+ * A table full of expired flows the collector has not reached: the next
+ * pass is a minute away (as for a big table), yet asking for room brings
+ * it now and the flows go.
+ */
+static void nc_nat_full_table_collects(struct kunit *test)
+{
+	const struct nc_nat_rule r = { .verdict = NETCHANNEL_VERDICT_DNAT };
+	struct nc_nat_net *nnn = nc_t_nnn(test);
+	struct nc_nat_tuple t = {
+		.src = htonl(0x0a000001), .dst = htonl(0xc0000202),
+		.dport = htons(53), .proto = IPPROTO_UDP,
+	}, reply;
+	enum nc_nat_reason why;
+	struct nc_nat_flow *f;
+	int i;
+
+	nnn->net = &init_net;
+	nnn->stats = nc_counters_alloc(__NC_NAT_R_MAX);
+	KUNIT_ASSERT_NOT_NULL(test, nnn->stats);
+	nnn->max_flows = 2;
+	nnn->timeouts.udp = 30;
+	KUNIT_ASSERT_EQ(test, nc_nat_flows_init(nnn), 0);
+	mod_delayed_work(system_power_efficient_wq, &nnn->gc, 60 * HZ);
+	spin_lock_bh(&nnn->lock);
+	for (i = 0; i < 2; i++) {
+		t.sport = htons(4000 + i);
+		nc_nat_invert(&t, &reply);
+		f = nc_nat_flow_create(nnn, &t, &reply, &r, 0, NULL, &why);
+		KUNIT_ASSERT_NOT_NULL(test, f);
+		WRITE_ONCE(f->expires, jiffies - 1);
+	}
+	KUNIT_EXPECT_TRUE(test, nc_nat_table_full(nnn));
+	spin_unlock_bh(&nnn->lock);
+	for (i = 0; i < 50 && atomic_read(&nnn->nflows); i++)
+		msleep(20);
+	KUNIT_EXPECT_EQ(test, atomic_read(&nnn->nflows), 0);
+	KUNIT_EXPECT_FALSE(test, nc_nat_table_full(nnn));
+	nc_nat_flows_exit(nnn);
+	nc_nat_bindings_exit(nnn);
+	free_percpu(nnn->stats);
+}
+
 static void nc_t_ip(struct iphdr *iph, u8 proto, unsigned int len,
 		    u32 src, u32 dst)
 {
@@ -381,6 +426,7 @@ static struct kunit_case nc_nat_cases[] = {
 	KUNIT_CASE(nc_nat_port_cluster),
 	KUNIT_CASE(nc_nat_bindings_eim),
 	KUNIT_CASE(nc_nat_bindings_eim_nomap),
+	KUNIT_CASE(nc_nat_full_table_collects),
 	KUNIT_CASE(nc_nat_icmp_quote_udp),
 	KUNIT_CASE(nc_nat_icmp_quote_udp_zero),
 	KUNIT_CASE(nc_nat_icmp_quote_tcp),

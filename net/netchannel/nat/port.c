@@ -17,20 +17,22 @@
 
 #include "nat.h"
 
-/* Own slab: 64-byte objects, not kmalloc-96's, and visible in slabinfo. */
+/* Own slab: 56-byte objects, not kmalloc-64's, and visible in slabinfo. */
 static struct kmem_cache *nc_nat_binding_cache __read_mostly;
 
 static bool nc_nat_ep_eq(const struct nc_nat_ep *a, const struct nc_nat_ep *b)
 {
-	return a->addr == b->addr && a->out_addr == b->out_addr &&
-	       a->port == b->port && a->proto == b->proto;
+	return a->addr == b->addr && a->port == b->port && a->proto == b->proto;
 }
 
 /* Word compares instead of memcmp(); as for flows, no shrinking. */
 static int nc_nat_bind_in_cmp(struct rhashtable_compare_arg *arg,
 			      const void *obj)
 {
-	return !nc_nat_ep_eq(arg->key, &((const struct nc_nat_binding *)obj)->in);
+	const struct nc_nat_in_key *a = arg->key;
+	const struct nc_nat_in_key *b = &((const struct nc_nat_binding *)obj)->in;
+
+	return !nc_nat_ep_eq(&a->ep, &b->ep) || a->out_addr != b->out_addr;
 }
 
 static int nc_nat_bind_out_cmp(struct rhashtable_compare_arg *arg,
@@ -42,7 +44,7 @@ static int nc_nat_bind_out_cmp(struct rhashtable_compare_arg *arg,
 static const struct rhashtable_params nc_nat_bind_in_params = {
 	.head_offset = offsetof(struct nc_nat_binding, in_node),
 	.key_offset = offsetof(struct nc_nat_binding, in),
-	.key_len = sizeof(struct nc_nat_ep),
+	.key_len = sizeof(struct nc_nat_in_key),
 	.obj_cmpfn = nc_nat_bind_in_cmp,
 };
 
@@ -138,13 +140,12 @@ struct nc_nat_binding *nc_nat_bind(struct nc_nat_net *nnn,
 {
 	struct nc_nat_probe probe = { .nnn = nnn };
 	struct nc_nat_binding *b;
-	struct nc_nat_ep key = *in;
+	struct nc_nat_in_key key = { .ep = *in, .out_addr = out_addr };
 	struct nc_nat_addr *a;
 	int port;
 
 	lockdep_assert_held(&nnn->lock);
-	key.out_addr = out_addr;
-	key.pad = 0;
+	key.ep.pad = 0;
 	b = rhashtable_lookup_fast(&nnn->bind_in, &key, nc_nat_bind_in_params);
 	if (b)
 		return b;

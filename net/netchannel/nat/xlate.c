@@ -227,8 +227,8 @@ static enum nc_hook_ret nc_nat_inbound_new(struct nc_nat_net *nnn,
 	} else if (nc_nat_binding_by_out(nnn, &b->out) == b &&
 		   nc_nat_binding_admits(b, t)) {
 		/* (found under RCU: it may have died since) */
-		orig.src = b->in.addr;
-		orig.sport = b->in.port;
+		orig.src = b->in.ep.addr;
+		orig.sport = b->in.ep.port;
 		orig.dst = t->src;
 		orig.dport = t->sport;
 		orig.proto = t->proto;
