@@ -170,15 +170,13 @@ static void nc_nat_flow_remove(struct nc_nat_net *nnn, struct nc_nat_flow *f,
 			       bool expired)
 {
 	lockdep_assert_held(&nnn->lock);
-	if (f->dead)
+	if (f->flags & NC_NAT_F_DEAD)
 		return;
-	WRITE_ONCE(f->dead, true);	/* nc_nat_walk() reads it unlocked */
+	/* nc_nat_walk() reads it unlocked */
+	WRITE_ONCE(f->flags, f->flags | NC_NAT_F_DEAD);
 	rhashtable_remove_fast(&nnn->flows, &f->th[0].node, nc_nat_flow_params);
 	rhashtable_remove_fast(&nnn->flows, &f->th[1].node, nc_nat_flow_params);
-	if (f->binding) {
-		nc_nat_binding_leave(f);
-		nc_nat_binding_put(nnn, f->binding);
-	}
+	nc_nat_binding_leave(nnn, f);
 	atomic_dec(&nnn->nflows);
 	if (expired)
 		nc_nat_count(nnn, NC_NAT_R_EXPIRED);
@@ -286,12 +284,12 @@ err_unlink:
 	/* readers may have found the first tuple: free after a grace period */
 	rhashtable_remove_fast(&nnn->flows, &f->th[0].node, nc_nat_flow_params);
 	if (b)
-		nc_nat_binding_leave(f);
+		nc_nat_binding_unlink(f);
 	call_rcu(&f->rcu, nc_nat_flow_free_rcu);
 	return NULL;
 err_free:
 	if (b)
-		nc_nat_binding_leave(f);
+		nc_nat_binding_unlink(f);
 	kmem_cache_free(nc_nat_flow_cache, f);
 	return NULL;
 }
@@ -333,7 +331,8 @@ static unsigned int nc_nat_walk(struct nc_nat_net *nnn,
 			spin_unlock_bh(&nnn->lock);
 			removed++;
 		}
-		if (++n >= NC_NAT_WALK_CHUNK && !READ_ONCE(f->dead)) {
+		if (++n >= NC_NAT_WALK_CHUNK &&
+		    !(READ_ONCE(f->flags) & NC_NAT_F_DEAD)) {
 			n = 0;
 			rhashtable_walk_stop(&iter);
 			cond_resched();

@@ -78,19 +78,20 @@ struct nc_nat_flow {
 	u32 rule;			/* handle of the creating rule */
 	u8 kind;			/* verdict of the creating rule */
 	u8 state;			/* enum netchannel_nat_state */
-	bool dead;			/* unlinked; lock */
+	u8 flags;			/* NC_NAT_F_*; lock */
 	/*
-	 * Only the lock holder uses the binding fields, and not once the
-	 * flow is dead: then they make room for the RCU head.
+	 * Only the lock holder uses bnode, and not once the flow is dead:
+	 * then it makes room for the RCU head.  There is no room for a
+	 * pointer to the binding: the flow's tuples hold its key.
 	 */
 	union {
-		struct {
-			struct nc_nat_flow *bnext;	/* binding->flows; lock */
-			struct nc_nat_binding *binding;	/* source NAT; lock */
-		};
-		struct rcu_head rcu;			/* after unlinking */
+		struct hlist_node bnode;	/* in its binding's flows; lock */
+		struct rcu_head rcu;		/* after unlinking */
 	};
 };
+
+#define NC_NAT_F_DEAD	BIT(0)		/* unlinked (read unlocked by walks) */
+#define NC_NAT_F_BOUND	BIT(1)		/* in a binding's flows */
 
 static_assert(sizeof(struct nc_nat_flow) <= 128);
 
@@ -116,7 +117,7 @@ struct nc_nat_binding {
 	u8 filtering;			/* enum netchannel_nat_filtering */
 	/* a binding is freed when its last flow leaves: the list is empty */
 	union {
-		struct nc_nat_flow *flows;	/* linked by bnext; lock */
+		struct hlist_head flows;	/* lock */
 		struct rcu_head rcu;		/* after unlinking */
 	};
 };
@@ -228,7 +229,8 @@ struct nc_nat_binding *nc_nat_binding_by_out(struct nc_nat_net *nnn,
 bool nc_nat_binding_admits(const struct nc_nat_binding *b,
 			   const struct nc_nat_tuple *t);
 void nc_nat_binding_join(struct nc_nat_binding *b, struct nc_nat_flow *f);
-void nc_nat_binding_leave(struct nc_nat_flow *f);
+void nc_nat_binding_unlink(struct nc_nat_flow *f);
+void nc_nat_binding_leave(struct nc_nat_net *nnn, struct nc_nat_flow *f);
 void nc_nat_binding_put(struct nc_nat_net *nnn, struct nc_nat_binding *b);
 int nc_nat_bindings_init(struct nc_nat_net *nnn);
 void nc_nat_bindings_exit(struct nc_nat_net *nnn);

@@ -168,6 +168,7 @@ struct nc_nat_binding *nc_nat_bind(struct nc_nat_net *nnn,
 	b->out.port = htons(port);
 	b->out.proto = in->proto;
 	b->filtering = filtering;
+	INIT_HLIST_HEAD(&b->flows);
 	if (rhashtable_insert_fast(&nnn->bind_in, &b->in_node,
 				   nc_nat_bind_in_params))
 		goto err_free;
@@ -201,7 +202,7 @@ bool nc_nat_binding_admits(const struct nc_nat_binding *b,
 	case NETCHANNEL_NAT_FILTER_EIF:
 		return true;
 	case NETCHANNEL_NAT_FILTER_ADF:
-		for (f = b->flows; f; f = f->bnext)
+		hlist_for_each_entry(f, &b->flows, bnode)
 			if (f->th[NC_NAT_DIR_OUT].t.dst == t->src)
 				return true;
 		return false;
@@ -214,24 +215,49 @@ bool nc_nat_binding_admits(const struct nc_nat_binding *b,
 /* @f (not yet in the table, or live) uses @b.  Context: nnn->lock held. */
 void nc_nat_binding_join(struct nc_nat_binding *b, struct nc_nat_flow *f)
 {
-	f->binding = b;
-	f->bnext = b->flows;
-	b->flows = f;
+	hlist_add_head(&f->bnode, &b->flows);
+	f->flags |= NC_NAT_F_BOUND;
+}
+
+/* @f, which joined a binding, leaves it; the caller puts the binding. */
+void nc_nat_binding_unlink(struct nc_nat_flow *f)
+{
+	hlist_del(&f->bnode);
+	f->flags &= ~NC_NAT_F_BOUND;
 }
 
 /*
- * @f no longer uses its binding; the caller puts the binding.  A singly
- * linked list (a flow has no room for a back pointer) costs a walk here,
- * as admitting does: an endpoint has few flows, one per remote endpoint.
- * Context: nnn->lock held.
+ * The binding of a flow, by the key its tuples hold: the inside endpoint
+ * is the first packet's source, the pool address where replies go (for
+ * outbound, inbound and hairpinned flows alike).  Context: nnn->lock held.
  */
-void nc_nat_binding_leave(struct nc_nat_flow *f)
+static struct nc_nat_binding *nc_nat_binding_of(struct nc_nat_net *nnn,
+						const struct nc_nat_flow *f)
 {
-	struct nc_nat_flow **pp = &f->binding->flows;
+	const struct nc_nat_tuple *o = &f->th[NC_NAT_DIR_OUT].t;
+	struct nc_nat_in_key key = {
+		.ep = { .addr = o->src, .port = o->sport, .proto = o->proto },
+		.out_addr = f->th[NC_NAT_DIR_IN].t.dst,
+	};
 
-	while (*pp != f)
-		pp = &(*pp)->bnext;
-	*pp = f->bnext;
+	return rhashtable_lookup_fast(&nnn->bind_in, &key,
+				      nc_nat_bind_in_params);
+}
+
+/*
+ * A flow that is going leaves its binding, if it has one, and the binding
+ * goes with its last flow.  Context: nnn->lock held.
+ */
+void nc_nat_binding_leave(struct nc_nat_net *nnn, struct nc_nat_flow *f)
+{
+	struct nc_nat_binding *b;
+
+	if (!(f->flags & NC_NAT_F_BOUND))
+		return;
+	b = nc_nat_binding_of(nnn, f);
+	nc_nat_binding_unlink(f);
+	if (!WARN_ON_ONCE(!b))
+		nc_nat_binding_put(nnn, b);
 }
 
 static void nc_nat_binding_free_rcu(struct rcu_head *head)
@@ -244,7 +270,7 @@ static void nc_nat_binding_free_rcu(struct rcu_head *head)
 void nc_nat_binding_put(struct nc_nat_net *nnn, struct nc_nat_binding *b)
 {
 	lockdep_assert_held(&nnn->lock);
-	if (b->flows)
+	if (!hlist_empty(&b->flows))
 		return;
 	rhashtable_remove_fast(&nnn->bind_in, &b->in_node,
 			       nc_nat_bind_in_params);
