@@ -19,6 +19,12 @@
  * and port a little longer).
  */
 #define NC_NAT_GC_PER_SEC	65536
+/*
+ * With no flow due earlier, the next pass comes this much later: passes
+ * come when the first flow expires (the timeouts are a minute and more by
+ * default), not every second, as conntrack's also adapt to its timeouts.
+ */
+#define NC_NAT_GC_IDLE		(60 * HZ)
 /* flows walked between two reschedule points of a pass */
 #define NC_NAT_WALK_CHUNK	1024
 
@@ -121,6 +127,44 @@ static void nc_nat_tcp_track(struct nc_nat_flow *f, enum nc_nat_dir dir,
 		WRITE_ONCE(f->state, next);
 }
 
+/*
+ * Would a flow expiring at @expires be collected late?  Sets @when to the
+ * pass it needs: then, or the earliest pass the rate limit allows.
+ * Context: any (racy reads; the caller checks again under the lock).
+ */
+static bool nc_nat_gc_late(const struct nc_nat_net *nnn,
+			   unsigned long expires, unsigned long *when)
+{
+	unsigned long earliest = READ_ONCE(nnn->gc_earliest);
+
+	*when = time_before(expires, earliest) ? earliest : expires;
+	return time_before(*when, READ_ONCE(nnn->gc_next));
+}
+
+/* Have the next pass at @when.  Context: nnn->lock held. */
+static void nc_nat_gc_at(struct nc_nat_net *nnn, unsigned long when)
+{
+	unsigned long now = jiffies;
+
+	WRITE_ONCE(nnn->gc_next, when);
+	mod_delayed_work(system_power_efficient_wq, &nnn->gc,
+			 time_after(when, now) ? when - now : 0);
+}
+
+/*
+ * A flow now expires at @expires: bring the next pass forward if it would
+ * come later.  Rare: new flows expire after older ones unless timeouts
+ * were shortened, and packets push expiry out except when TCP closes.
+ * Context: nnn->lock held.
+ */
+static void nc_nat_gc_due(struct nc_nat_net *nnn, unsigned long expires)
+{
+	unsigned long when;
+
+	if (nc_nat_gc_late(nnn, expires, &when))
+		nc_nat_gc_at(nnn, when);
+}
+
 /**
  * nc_nat_touch - account a packet to its flow and push out its expiry
  * @nnn: the netns
@@ -136,7 +180,7 @@ void nc_nat_touch(struct nc_nat_net *nnn, struct nc_nat_flow *f,
 		  const struct nc_pkt *pkt)
 {
 	struct nc_nat_way *way = &f->way[dir];
-	unsigned long expires;
+	unsigned long expires, when;
 
 	if (pkt->key.proto == IPPROTO_TCP && pkt->l4hdr)
 		nc_nat_tcp_track(f, dir, (const struct tcphdr *)
@@ -145,8 +189,14 @@ void nc_nat_touch(struct nc_nat_net *nnn, struct nc_nat_flow *f,
 	WRITE_ONCE(way->bytes, way->bytes + pkt->l3len);
 	expires = jiffies + nc_nat_timeout(nnn, f) * HZ;
 	/* one store per jiffy at most: the line is shared by both ways */
-	if (READ_ONCE(f->expires) != expires)
+	if (READ_ONCE(f->expires) != expires) {
 		WRITE_ONCE(f->expires, expires);
+		if (unlikely(nc_nat_gc_late(nnn, expires, &when))) {
+			spin_lock_bh(&nnn->lock);
+			nc_nat_gc_due(nnn, expires);
+			spin_unlock_bh(&nnn->lock);
+		}
+	}
 }
 
 u32 nc_nat_expires_in(const struct nc_nat_flow *f)
@@ -276,6 +326,7 @@ struct nc_nat_flow *nc_nat_flow_create(struct nc_nat_net *nnn,
 	if (nc_nat_insert_one(nnn, &f->th[1]))
 		goto err_unlink;
 	atomic_inc(&nnn->nflows);
+	nc_nat_gc_due(nnn, f->expires);
 	nc_nat_count(nnn, NC_NAT_R_CREATED);
 	nc_nat_notify(nnn, f, NETCHANNEL_NAT_CMD_FLOW_NEW);
 	return f;
@@ -295,8 +346,8 @@ err_free:
 }
 
 /*
- * Walk the flows (by their first tuples) and remove those @want picks;
- * returns how many.  The walk drops the RCU read side and the CPU every
+ * Walk the flows (by their first tuples) and remove those @want (given
+ * @ctx) picks; returns how many.  The walk drops the RCU read side and the CPU every
  * NC_NAT_WALK_CHUNK entries, but only while it stands on an entry still
  * in the table: rhashtable_walk_start() finds its place again by that
  * entry and, without it, skips one of the bucket.  (A flow others remove
@@ -304,8 +355,9 @@ err_free:
  * one next time, a flush walks again.)
  */
 static unsigned int nc_nat_walk(struct nc_nat_net *nnn,
-				bool (*want)(const struct nc_nat_flow *f),
-				bool expired)
+				bool (*want)(const struct nc_nat_flow *f,
+					     void *ctx),
+				void *ctx, bool expired)
 {
 	struct rhashtable_iter iter;
 	struct nc_nat_thash *th;
@@ -325,7 +377,7 @@ static unsigned int nc_nat_walk(struct nc_nat_net *nnn,
 			break;
 		}
 		f = nc_nat_flow_of(th);
-		if (th->t.dir == NC_NAT_DIR_OUT && want(f)) {
+		if (th->t.dir == NC_NAT_DIR_OUT && want(f, ctx)) {
 			spin_lock_bh(&nnn->lock);
 			nc_nat_flow_remove(nnn, f, expired);
 			spin_unlock_bh(&nnn->lock);
@@ -344,7 +396,7 @@ static unsigned int nc_nat_walk(struct nc_nat_net *nnn,
 	return removed;
 }
 
-static bool nc_nat_any(const struct nc_nat_flow *f)
+static bool nc_nat_any(const struct nc_nat_flow *f, void *ctx)
 {
 	return true;
 }
@@ -356,23 +408,56 @@ static bool nc_nat_any(const struct nc_nat_flow *f)
  */
 void nc_nat_flush(struct nc_nat_net *nnn)
 {
-	while (nc_nat_walk(nnn, nc_nat_any, false) &&
+	while (nc_nat_walk(nnn, nc_nat_any, NULL, false) &&
 	       atomic_read(&nnn->nflows))
 		;
 }
 
+/* The collector's pick: expired flows; notes when the next one expires. */
+static bool nc_nat_gc_want(const struct nc_nat_flow *f, void *ctx)
+{
+	unsigned long *next = ctx, expires = READ_ONCE(f->expires);
+
+	if (time_after_eq(jiffies, expires))
+		return true;
+	if (time_before(expires, *next))
+		*next = expires;
+	return false;
+}
+
+/*
+ * A pass removes the expired flows and comes back when the first of the
+ * others expires, but passes over N x 65,536 flows at most every N + 1
+ * seconds.  A flow made or pushed to expire earlier meanwhile brings the
+ * pass forward (nc_nat_gc_due()); one the walk has already passed does so
+ * too, as gc_next is far off while the walk runs.
+ */
 void nc_nat_gc_work(struct work_struct *work)
 {
 	struct nc_nat_net *nnn = container_of(to_delayed_work(work),
 					      struct nc_nat_net, gc);
-
-	unsigned long delay = NC_NAT_GC_INTERVAL;
+	unsigned long idle, next, rate = NC_NAT_GC_INTERVAL;
 	u32 n = atomic_read(&nnn->nflows);
 
-	nc_nat_walk(nnn, nc_nat_expired, true);
+	spin_lock_bh(&nnn->lock);
+	idle = jiffies + NC_NAT_GC_IDLE;
+	WRITE_ONCE(nnn->gc_next, idle);
+	spin_unlock_bh(&nnn->lock);
+	next = idle;
+
+	nc_nat_walk(nnn, nc_nat_gc_want, &next, true);
 	if (n > NC_NAT_GC_PER_SEC)
-		delay = NC_NAT_GC_INTERVAL * (n / NC_NAT_GC_PER_SEC + 1);
-	queue_delayed_work(system_power_efficient_wq, &nnn->gc, delay);
+		rate = NC_NAT_GC_INTERVAL * (n / NC_NAT_GC_PER_SEC + 1);
+
+	spin_lock_bh(&nnn->lock);
+	WRITE_ONCE(nnn->gc_earliest, jiffies + rate);
+	if (time_before(next, nnn->gc_earliest))
+		next = nnn->gc_earliest;
+	/* brought forward while the walk ran */
+	if (nnn->gc_next != idle && time_before(nnn->gc_next, next))
+		next = nnn->gc_next;
+	nc_nat_gc_at(nnn, next);
+	spin_unlock_bh(&nnn->lock);
 }
 
 int nc_nat_flow_cache_init(void)
@@ -396,8 +481,11 @@ int nc_nat_flows_init(struct nc_nat_net *nnn)
 		return err;
 	INIT_DELAYED_WORK(&nnn->gc, nc_nat_gc_work);
 	nnn->gc_kicked = jiffies - NC_NAT_GC_INTERVAL;
+	nnn->gc_earliest = jiffies;
+	/* the first flow brings the first pass forward */
+	nnn->gc_next = jiffies + NC_NAT_GC_IDLE;
 	queue_delayed_work(system_power_efficient_wq, &nnn->gc,
-			   NC_NAT_GC_INTERVAL);
+			   NC_NAT_GC_IDLE);
 	return 0;
 }
 

@@ -69,16 +69,19 @@ struct nc_nat_binding;
 
 /*
  * Two cache lines (checked below): the size of a flow is most of the
- * memory a mapping costs.
+ * memory a mapping costs.  The first line holds what lookups and the
+ * collector read (both tuples, expiry, state), so a lookup and the
+ * collector's check of a flow touch one line; the second what a packet
+ * writes besides its expiry (counters) and the route it goes by.
  */
 struct nc_nat_flow {
 	struct nc_nat_thash th[2];
-	struct nc_nat_way way[2];
 	unsigned long expires;		/* jiffies */
 	u32 rule;			/* handle of the creating rule */
 	u8 kind;			/* verdict of the creating rule */
 	u8 state;			/* enum netchannel_nat_state */
 	u8 flags;			/* NC_NAT_F_*; lock */
+	struct nc_nat_way way[2];
 	/*
 	 * Only the lock holder uses bnode, and not once the flow is dead:
 	 * then it makes room for the RCU head.  There is no room for a
@@ -93,6 +96,7 @@ struct nc_nat_flow {
 #define NC_NAT_F_DEAD	BIT(0)		/* unlinked (read unlocked by walks) */
 #define NC_NAT_F_BOUND	BIT(1)		/* in a binding's flows */
 
+static_assert(offsetofend(struct nc_nat_flow, flags) <= 64);
 static_assert(sizeof(struct nc_nat_flow) <= 128);
 
 /* An endpoint; the key of a binding by its outside endpoint. */
@@ -100,7 +104,7 @@ struct nc_nat_ep {
 	__be32 addr;
 	__be16 port;
 	u8 proto;
-	u8 pad;			/* zero: hashed with the rest */
+	u8 pad;			/* zero; not hashed or compared */
 };
 
 /* Key of a binding by its inside endpoint: with the pool address it uses. */
@@ -178,6 +182,8 @@ struct nc_nat_net {
 	struct nc_nat_timeouts timeouts;
 	struct list_head netmaps;		/* RCU; writers: lock */
 	struct delayed_work gc;
+	unsigned long gc_next;			/* jiffies: next pass; lock */
+	unsigned long gc_earliest;		/* and its rate limit; lock */
 	unsigned long gc_kicked;		/* jiffies of the last early pass */
 	struct nc_counters __percpu *stats;	/* enum nc_nat_reason */
 };

@@ -200,6 +200,59 @@ static void nc_nat_bindings_eim_nomap(struct kunit *test)
 #define NC_T_REM	0xcb007107	/* remote */
 #define NC_T_IN		0x0a000005	/* inside host */
 
+/* A netns's flow table for the collector's cases: no flow, udp @udp s. */
+static struct nc_nat_net *nc_t_flows(struct kunit *test, u32 udp)
+{
+	struct nc_nat_net *nnn = nc_t_nnn(test);
+
+	nnn->net = &init_net;
+	nnn->stats = nc_counters_alloc(__NC_NAT_R_MAX);
+	KUNIT_ASSERT_NOT_NULL(test, nnn->stats);
+	nnn->max_flows = 2;
+	nnn->timeouts.udp = udp;
+	KUNIT_ASSERT_EQ(test, nc_nat_flows_init(nnn), 0);
+	return nnn;
+}
+
+static void nc_t_flows_exit(struct nc_nat_net *nnn)
+{
+	nc_nat_flows_exit(nnn);
+	nc_nat_bindings_exit(nnn);
+	free_percpu(nnn->stats);
+}
+
+/* A dnat flow from the inside host's UDP port @sport. */
+static struct nc_nat_flow *nc_t_flow(struct kunit *test,
+				     struct nc_nat_net *nnn, u16 sport)
+{
+	const struct nc_nat_rule r = { .verdict = NETCHANNEL_VERDICT_DNAT };
+	struct nc_nat_tuple t = {
+		.src = htonl(0x0a000001), .dst = htonl(0xc0000202),
+		.sport = htons(sport), .dport = htons(53),
+		.proto = IPPROTO_UDP,
+	}, reply;
+	enum nc_nat_reason why;
+	struct nc_nat_flow *f;
+
+	nc_nat_invert(&t, &reply);
+	spin_lock_bh(&nnn->lock);
+	f = nc_nat_flow_create(nnn, &t, &reply, &r, 0, NULL, &why);
+	spin_unlock_bh(&nnn->lock);
+	KUNIT_ASSERT_NOT_NULL(test, f);
+	return f;
+}
+
+/* Wait up to @ms for the collector to leave @n flows. */
+static void nc_t_collected(struct kunit *test, struct nc_nat_net *nnn,
+			   unsigned int ms, int n)
+{
+	unsigned int i;
+
+	for (i = 0; i < ms / 20 && atomic_read(&nnn->nflows) != n; i++)
+		msleep(20);
+	KUNIT_EXPECT_EQ(test, atomic_read(&nnn->nflows), n);
+}
+
 /*
  * A table full of expired flows the collector has not reached: the next
  * pass is a minute away (as for a big table), yet asking for room brings
@@ -207,40 +260,48 @@ static void nc_nat_bindings_eim_nomap(struct kunit *test)
  */
 static void nc_nat_full_table_collects(struct kunit *test)
 {
-	const struct nc_nat_rule r = { .verdict = NETCHANNEL_VERDICT_DNAT };
-	struct nc_nat_net *nnn = nc_t_nnn(test);
-	struct nc_nat_tuple t = {
-		.src = htonl(0x0a000001), .dst = htonl(0xc0000202),
-		.dport = htons(53), .proto = IPPROTO_UDP,
-	}, reply;
-	enum nc_nat_reason why;
-	struct nc_nat_flow *f;
+	struct nc_nat_net *nnn = nc_t_flows(test, 30);
 	int i;
 
-	nnn->net = &init_net;
-	nnn->stats = nc_counters_alloc(__NC_NAT_R_MAX);
-	KUNIT_ASSERT_NOT_NULL(test, nnn->stats);
-	nnn->max_flows = 2;
-	nnn->timeouts.udp = 30;
-	KUNIT_ASSERT_EQ(test, nc_nat_flows_init(nnn), 0);
+	for (i = 0; i < 2; i++)
+		WRITE_ONCE(nc_t_flow(test, nnn, 4000 + i)->expires, jiffies - 1);
 	mod_delayed_work(system_power_efficient_wq, &nnn->gc, 60 * HZ);
-	spin_lock_bh(&nnn->lock);
-	for (i = 0; i < 2; i++) {
-		t.sport = htons(4000 + i);
-		nc_nat_invert(&t, &reply);
-		f = nc_nat_flow_create(nnn, &t, &reply, &r, 0, NULL, &why);
-		KUNIT_ASSERT_NOT_NULL(test, f);
-		WRITE_ONCE(f->expires, jiffies - 1);
-	}
 	KUNIT_EXPECT_TRUE(test, nc_nat_table_full(nnn));
-	spin_unlock_bh(&nnn->lock);
-	for (i = 0; i < 50 && atomic_read(&nnn->nflows); i++)
-		msleep(20);
-	KUNIT_EXPECT_EQ(test, atomic_read(&nnn->nflows), 0);
+	nc_t_collected(test, nnn, 1000, 0);
 	KUNIT_EXPECT_FALSE(test, nc_nat_table_full(nnn));
-	nc_nat_flows_exit(nnn);
-	nc_nat_bindings_exit(nnn);
-	free_percpu(nnn->stats);
+	nc_t_flows_exit(nnn);
+}
+
+/*
+ * The collector comes when the first flow expires, not every second (and
+ * at least once a minute): a flow due later leaves the next pass where it
+ * is, a pass plans the next one for the first expiry it saw, and a flow
+ * due sooner brings the pass forward and goes then.
+ */
+static void nc_nat_gc_follows_expiry(struct kunit *test)
+{
+	struct nc_nat_net *nnn = nc_t_flows(test, 300);
+	unsigned long idle = READ_ONCE(nnn->gc_next);
+	struct nc_nat_flow *f;
+
+	nnn->max_flows = 3;
+	KUNIT_EXPECT_TRUE(test, time_after(idle, jiffies + 50 * HZ));
+	nc_t_flow(test, nnn, 4000);
+	KUNIT_EXPECT_EQ(test, READ_ONCE(nnn->gc_next), idle);
+	nnn->timeouts.udp = 30;
+	f = nc_t_flow(test, nnn, 4001);
+	KUNIT_EXPECT_EQ(test, READ_ONCE(nnn->gc_next), READ_ONCE(f->expires));
+	mod_delayed_work(system_power_efficient_wq, &nnn->gc, 0);
+	flush_delayed_work(&nnn->gc);
+	KUNIT_EXPECT_EQ(test, READ_ONCE(nnn->gc_next), READ_ONCE(f->expires));
+	KUNIT_EXPECT_EQ(test, atomic_read(&nnn->nflows), 2);
+
+	nnn->timeouts.udp = 1;
+	nc_t_flow(test, nnn, 4002);
+	KUNIT_EXPECT_TRUE(test, time_before_eq(READ_ONCE(nnn->gc_next),
+					       jiffies + 2 * HZ));
+	nc_t_collected(test, nnn, 4000, 2);
+	nc_t_flows_exit(nnn);
 }
 
 static void nc_t_ip(struct iphdr *iph, u8 proto, unsigned int len,
@@ -421,6 +482,7 @@ static struct kunit_case nc_nat_cases[] = {
 	KUNIT_CASE(nc_nat_bindings_eim),
 	KUNIT_CASE(nc_nat_bindings_eim_nomap),
 	KUNIT_CASE(nc_nat_full_table_collects),
+	KUNIT_CASE(nc_nat_gc_follows_expiry),
 	KUNIT_CASE(nc_nat_icmp_quote_udp),
 	KUNIT_CASE(nc_nat_icmp_quote_udp_zero),
 	KUNIT_CASE(nc_nat_icmp_quote_tcp),

@@ -12,6 +12,7 @@
  * All changes happen under nc_nat_net::lock; bindings die with their last
  * flow.
  */
+#include <linux/jhash.h>
 #include <linux/prandom.h>
 #include <linux/random.h>
 
@@ -25,7 +26,31 @@ static bool nc_nat_ep_eq(const struct nc_nat_ep *a, const struct nc_nat_ep *b)
 	return a->addr == b->addr && a->port == b->port && a->proto == b->proto;
 }
 
-/* Word compares instead of memcmp(); as for flows, no shrinking. */
+/* Port and protocol of an endpoint as one word, for hashing. */
+static u32 nc_nat_ep_word(const struct nc_nat_ep *ep)
+{
+	return (__force u16)ep->port | (u32)ep->proto << 16;
+}
+
+/*
+ * Hashes of a few words and word compares instead of jhash2() and
+ * memcmp() over the key; as for flows, no shrinking.
+ */
+static u32 nc_nat_bind_in_hash(const void *data, u32 len, u32 seed)
+{
+	const struct nc_nat_in_key *k = data;
+
+	return jhash_3words((__force u32)k->ep.addr, nc_nat_ep_word(&k->ep),
+			    (__force u32)k->out_addr, seed);
+}
+
+static u32 nc_nat_bind_out_hash(const void *data, u32 len, u32 seed)
+{
+	const struct nc_nat_ep *ep = data;
+
+	return jhash_2words((__force u32)ep->addr, nc_nat_ep_word(ep), seed);
+}
+
 static int nc_nat_bind_in_cmp(struct rhashtable_compare_arg *arg,
 			      const void *obj)
 {
@@ -45,6 +70,7 @@ static const struct rhashtable_params nc_nat_bind_in_params = {
 	.head_offset = offsetof(struct nc_nat_binding, in_node),
 	.key_offset = offsetof(struct nc_nat_binding, in),
 	.key_len = sizeof(struct nc_nat_in_key),
+	.hashfn = nc_nat_bind_in_hash,
 	.obj_cmpfn = nc_nat_bind_in_cmp,
 };
 
@@ -52,6 +78,7 @@ static const struct rhashtable_params nc_nat_bind_out_params = {
 	.head_offset = offsetof(struct nc_nat_binding, out_node),
 	.key_offset = offsetof(struct nc_nat_binding, out),
 	.key_len = sizeof(struct nc_nat_ep),
+	.hashfn = nc_nat_bind_out_hash,
 	.obj_cmpfn = nc_nat_bind_out_cmp,
 };
 

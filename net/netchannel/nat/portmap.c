@@ -23,6 +23,7 @@
  * Locking: changes and the maps under nc_nat_net::lock; lookups of the
  * table also under RCU, so an address is freed after a grace period.
  */
+#include <linux/jhash.h>
 #include <linux/slab.h>
 
 #include "nat.h"
@@ -40,10 +41,31 @@ struct nc_nat_addr {
 #define NC_NAT_ADDR_KEY_LEN	(offsetofend(struct nc_nat_addr, pad) - \
 				 offsetof(struct nc_nat_addr, addr))
 
+/* Looked up per new flow: two words, not jhash2() and memcmp(). */
+static u32 nc_nat_addr_hash(const void *data, u32 len, u32 seed)
+{
+	const struct nc_nat_addr *key = container_of(data, struct nc_nat_addr,
+						     addr);
+
+	return jhash_2words((__force u32)key->addr, key->proto, seed);
+}
+
+static int nc_nat_addr_cmp(struct rhashtable_compare_arg *arg,
+			   const void *obj)
+{
+	const struct nc_nat_addr *key = container_of(arg->key,
+						     struct nc_nat_addr, addr);
+	const struct nc_nat_addr *a = obj;
+
+	return key->addr != a->addr || key->proto != a->proto;
+}
+
 static const struct rhashtable_params nc_nat_addr_params = {
 	.head_offset = offsetof(struct nc_nat_addr, node),
 	.key_offset = offsetof(struct nc_nat_addr, addr),
 	.key_len = NC_NAT_ADDR_KEY_LEN,
+	.hashfn = nc_nat_addr_hash,
+	.obj_cmpfn = nc_nat_addr_cmp,
 };
 
 static struct nc_nat_addr *nc_nat_addr_find(struct nc_nat_net *nnn,
