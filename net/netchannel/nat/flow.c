@@ -347,12 +347,12 @@ err_free:
 
 /*
  * Walk the flows (by their first tuples) and remove those @want (given
- * @ctx) picks; returns how many.  The walk drops the RCU read side and the CPU every
- * NC_NAT_WALK_CHUNK entries, but only while it stands on an entry still
- * in the table: rhashtable_walk_start() finds its place again by that
- * entry and, without it, skips one of the bucket.  (A flow others remove
- * during the pause still costs that: the collector catches the skipped
- * one next time, a flush walks again.)
+ * @ctx) picks; returns how many.  The walk drops the RCU read side and
+ * the CPU every NC_NAT_WALK_CHUNK entries, but only while it stands on an
+ * entry still in the table: rhashtable_walk_start() finds its place again
+ * by that entry and, without it, skips one of the bucket.  (A flow others
+ * remove during the pause still costs that: the collector catches the
+ * skipped one next time, a flush walks again.)
  */
 static unsigned int nc_nat_walk(struct nc_nat_net *nnn,
 				bool (*want)(const struct nc_nat_flow *f,
