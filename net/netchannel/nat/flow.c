@@ -322,26 +322,23 @@ struct nc_nat_flow *nc_nat_flow_create(struct nc_nat_net *nnn,
 	/* a clash on a live tuple: that (outside) endpoint is in use */
 	*why = NC_NAT_R_NO_PORT;
 	if (nc_nat_insert_one(nnn, &f->th[0]))
-		goto err_free;
-	if (nc_nat_insert_one(nnn, &f->th[1]))
-		goto err_unlink;
+		goto err;
+	if (nc_nat_insert_one(nnn, &f->th[1])) {
+		rhashtable_remove_fast(&nnn->flows, &f->th[0].node,
+				       nc_nat_flow_params);
+		goto err;
+	}
 	atomic_inc(&nnn->nflows);
 	nc_nat_gc_due(nnn, f->expires);
 	nc_nat_count(nnn, NC_NAT_R_CREATED);
 	nc_nat_notify(nnn, f, NETCHANNEL_NAT_CMD_FLOW_NEW);
 	return f;
 
-err_unlink:
+err:
 	/* readers may have found the first tuple: free after a grace period */
-	rhashtable_remove_fast(&nnn->flows, &f->th[0].node, nc_nat_flow_params);
 	if (b)
 		nc_nat_binding_unlink(f);
 	call_rcu(&f->rcu, nc_nat_flow_free_rcu);
-	return NULL;
-err_free:
-	if (b)
-		nc_nat_binding_unlink(f);
-	kmem_cache_free(nc_nat_flow_cache, f);
 	return NULL;
 }
 

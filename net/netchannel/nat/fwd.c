@@ -125,6 +125,43 @@ static void nc_nat_output(struct nc_nat_net *nnn, struct sk_buff *skb,
 	nc_nat_xmit(nnn->net, NULL, skb);
 }
 
+/* How a packet of a flow leaves, decided before it is translated. */
+enum nc_nat_path {
+	NC_NAT_PATH_FAST,	/* out through the flow's cached route */
+	NC_NAT_PATH_FRAGMENT,	/* the same, in fragments */
+	NC_NAT_PATH_ROUTE,	/* translated, then routed by the stack */
+	NC_NAT_PATH_TTL,	/* to the stack as it is: its TTL runs out */
+	NC_NAT_PATH_MTU,	/* to the stack as it is: DF and too big */
+};
+
+/*
+ * The path of a packet that travels @dir in @f towards @to; *@dstp is the
+ * route for the fast paths.  The stack routes what has no unicast route
+ * (a local or unroutable destination), and a GSO packet whose segments
+ * would need fragments: it segments that first.
+ */
+static enum nc_nat_path nc_nat_path(struct nc_nat_net *nnn,
+				    struct nc_nat_flow *f, enum nc_nat_dir dir,
+				    const struct sk_buff *skb,
+				    const struct nc_pkt *pkt,
+				    const struct nc_nat_tuple *to,
+				    struct dst_entry **dstp)
+{
+	struct dst_entry *dst;
+
+	if (ip_hdr(skb)->ttl <= 1)
+		return NC_NAT_PATH_TTL;
+	dst = nc_nat_way_dst(nnn->net, &f->way[dir], to);
+	*dstp = dst;
+	if (!dst)
+		return NC_NAT_PATH_ROUTE;
+	if (!nc_nat_too_big(skb, pkt, dst_mtu(dst)))
+		return NC_NAT_PATH_FAST;
+	if (ip_hdr(skb)->frag_off & htons(IP_DF))
+		return NC_NAT_PATH_MTU;
+	return skb_is_gso(skb) ? NC_NAT_PATH_ROUTE : NC_NAT_PATH_FRAGMENT;
+}
+
 /**
  * nc_nat_forward - translate and forward a packet of a known flow
  * @nnn: the netns
@@ -139,22 +176,16 @@ enum nc_hook_ret nc_nat_forward(struct nc_nat_net *nnn,
 				struct nc_nat_flow *f, enum nc_nat_dir dir,
 				struct sk_buff *skb, struct nc_pkt *pkt)
 {
+	struct dst_entry *dst = NULL;
 	struct nc_nat_tuple to;
-	struct dst_entry *dst;
-	bool fragment = false;
+	enum nc_nat_path path;
 
 	nc_nat_invert(&f->th[!dir].t, &to);
-	if (ip_hdr(skb)->ttl <= 1) {
-		nc_nat_count(nnn, NC_NAT_R_PUNT_TTL);
+	path = nc_nat_path(nnn, f, dir, skb, pkt, &to, &dst);
+	if (path == NC_NAT_PATH_TTL || path == NC_NAT_PATH_MTU) {
+		nc_nat_count(nnn, path == NC_NAT_PATH_TTL ?
+			     NC_NAT_R_PUNT_TTL : NC_NAT_R_PUNT_MTU);
 		return NC_HOOK_PASS;
-	}
-	dst = nc_nat_way_dst(nnn->net, &f->way[dir], &to);
-	if (dst && nc_nat_too_big(skb, pkt, dst_mtu(dst))) {
-		if (ip_hdr(skb)->frag_off & htons(IP_DF)) {
-			nc_nat_count(nnn, NC_NAT_R_PUNT_MTU);
-			return NC_HOOK_PASS;
-		}
-		fragment = true;
 	}
 	nc_nat_touch(nnn, f, dir, skb, pkt);
 	if (!nc_nat_xlate(skb, pkt, &f->th[dir].t, &to)) {
@@ -162,43 +193,37 @@ enum nc_hook_ret nc_nat_forward(struct nc_nat_net *nnn,
 		pkt->reason = NETCHANNEL_REASON_NOMEM;
 		return NC_HOOK_DROP;
 	}
-	/*
-	 * Local or unroutable destination, or a GSO packet whose segments need
-	 * fragments: the stack routes the translated packet.
-	 */
-	if (!dst || (fragment && skb_is_gso(skb))) {
+	if (path == NC_NAT_PATH_ROUTE) {
 		nc_nat_count(nnn, NC_NAT_R_PUNT_ROUTE);
 		return NC_HOOK_PASS;
 	}
 	nc_nat_count(nnn, NC_NAT_R_FORWARDED);
-	nc_nat_output(nnn, skb, dst, fragment);
+	nc_nat_output(nnn, skb, dst, path == NC_NAT_PATH_FRAGMENT);
 	return NC_HOOK_STOLEN;
 }
 
-/* Forward an already translated packet (ICMP errors) the same way. */
+/*
+ * Forward an already translated packet (ICMP errors) the same way; what
+ * the fast path does not take goes to the stack.
+ */
 enum nc_hook_ret nc_nat_forward_xlated(struct nc_nat_net *nnn,
 				       struct nc_nat_flow *f,
 				       enum nc_nat_dir dir,
 				       struct sk_buff *skb,
 				       struct nc_pkt *pkt)
 {
+	struct dst_entry *dst = NULL;
 	struct nc_nat_tuple to;
-	struct dst_entry *dst;
-	bool fragment = false;
+	enum nc_nat_path path;
 
 	nc_nat_invert(&f->th[!dir].t, &to);
-	dst = nc_nat_way_dst(nnn->net, &f->way[dir], &to);
-	if (!dst || ip_hdr(skb)->ttl <= 1)
+	path = nc_nat_path(nnn, f, dir, skb, pkt, &to, &dst);
+	if (path != NC_NAT_PATH_FAST && path != NC_NAT_PATH_FRAGMENT)
 		return NC_HOOK_PASS;
-	if (nc_nat_too_big(skb, pkt, dst_mtu(dst))) {
-		if (ip_hdr(skb)->frag_off & htons(IP_DF) || skb_is_gso(skb))
-			return NC_HOOK_PASS;
-		fragment = true;
-	}
 	if (skb_ensure_writable(skb, sizeof(struct iphdr))) {
 		pkt->reason = NETCHANNEL_REASON_NOMEM;
 		return NC_HOOK_DROP;
 	}
-	nc_nat_output(nnn, skb, dst, fragment);
+	nc_nat_output(nnn, skb, dst, path == NC_NAT_PATH_FRAGMENT);
 	return NC_HOOK_STOLEN;
 }
