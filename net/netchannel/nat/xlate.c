@@ -220,6 +220,15 @@ static enum nc_hook_ret nc_nat_inbound_new(struct nc_nat_net *nnn,
 	struct nc_nat_flow *f = NULL;
 	struct nc_nat_thash *th;
 
+	/*
+	 * Address and port dependent filtering admits only the remote
+	 * endpoint of a flow, and a flow is in the table before its first
+	 * packet leaves, so the lookup that sent us here would have found
+	 * it: drop without the lock, which a flood of unsolicited packets
+	 * would otherwise contend for.
+	 */
+	if (b->filtering == NETCHANNEL_NAT_FILTER_APDF)
+		goto drop;
 	spin_lock(&nnn->lock);
 	th = nc_nat_lookup(nnn, t);
 	if (th) {
@@ -237,12 +246,13 @@ static enum nc_hook_ret nc_nat_inbound_new(struct nc_nat_net *nnn,
 			nc_nat_binding_put(nnn, b);
 	}
 	spin_unlock(&nnn->lock);
-	if (!f) {
-		nc_nat_count(nnn, why);
-		pkt->reason = NETCHANNEL_REASON_CONSUMER;
-		return NC_HOOK_DROP;
-	}
-	return nc_nat_forward(nnn, f, th ? th->t.dir : NC_NAT_DIR_IN, skb, pkt);
+	if (f)
+		return nc_nat_forward(nnn, f, th ? th->t.dir : NC_NAT_DIR_IN,
+				      skb, pkt);
+drop:
+	nc_nat_count(nnn, why);
+	pkt->reason = NETCHANNEL_REASON_CONSUMER;
+	return NC_HOOK_DROP;
 }
 
 /**
