@@ -58,6 +58,16 @@ count_scenario() {
 	else
 		res "$p" "$f" "$label" "$note"
 	fi
+	[ "$f" = 0 ] || show_failures "$log"
+}
+
+# show_failures LOG: each FAIL line of LOG with the indented lines that
+# explain it (check/check_eq print them), so a CI run's output alone says
+# what failed; the logs do not outlive CI's clone
+show_failures() {
+	awk '/^FAIL: / { n = 12; print "       " $0; next }
+		n > 0 && /^    / { n--; print "       " $0; next }
+		{ n = 0 }' "$1"
 }
 
 # boot_check LABEL LOG STATUS: one failure for a splat, or for a boot that

@@ -241,17 +241,25 @@ pg_run() {
 
 rx() { link_stat "s$1" eth0 rx_packets; }
 
+# backlog_drops: packets dropped because a CPU's input backlog was full
+# (all devices and namespaces; the second column of softnet_stat, in hex)
+backlog_drops() {
+	local _ d s=0
+	while read -r _ d _; do s=$((s + 16#$d)); done </proc/net/softnet_stat
+	echo "$s"
+}
+
 # measure SCENARIO VARIANT CONFIG REP ID: one pktgen run (already set up)
 # from gID, recorded with what the sink received.
 measure() {
-	local before res sent usec t0 t1 delivered
-	before=$(rx "$5")
+	local before res sent usec t0 t1 delivered bd
+	before=$(rx "$5") bd=$(backlog_drops)
 	[ -z "${NC_BENCH_PROFILE:-}" ] || say "PROFILE-START"	# the host's perf starts
 	res=$(pg_run "g$5")
 	read -r sent usec t0 t1 <<<"$res"
-	delivered=$(($(rx "$5") - before))
-	printf '{"kind":"pktgen","scenario":"%s","variant":"%s","config":"%s","rep":%d,"sent":%d,"delivered":%d,"usec":%d,"t0":%s,"t1":%s}\n' \
-		"$1" "$2" "$3" "$4" "$sent" "$delivered" "$usec" "$t0" "$t1" >>"$recs"
+	delivered=$(($(rx "$5") - before)) bd=$(($(backlog_drops) - bd))
+	printf '{"kind":"pktgen","scenario":"%s","variant":"%s","config":"%s","rep":%d,"sent":%d,"delivered":%d,"backlog_drops":%d,"usec":%d,"t0":%s,"t1":%s}\n' \
+		"$1" "$2" "$3" "$4" "$sent" "$delivered" "$bd" "$usec" "$t0" "$t1" >>"$recs"
 	say "$1/$2/$3 rep $4: $sent sent, $delivered delivered, $((sent * 1000000 / (usec + 1))) pps"
 	if [ -n "${NC_BENCH_DEBUG:-}" ] && [[ $3 == nc-* ]]; then ncnat "r$5" stats; fi
 }
@@ -504,8 +512,9 @@ scenario_tcp() {
 		i=0
 		for cfg in $cfgs; do
 			i=$((i + 1))
+			# (-D returns before the server listens)
 			nsx "st$i" iperf3 -s -D -1 >/dev/null 2>&1 || true
-			sleep 0.2
+			until_ok eval "nsx st$i ss -Hltn 'sport = :5201' | grep -q ."
 			t0=$(now)
 			res=$(nsx "gt$i" iperf3 -c 192.0.2.2 -n "$bytes" -J |
 				python3 -c 'import json, sys; e = json.load(sys.stdin)["end"]["sum_sent"]; print(e["bytes"], e["seconds"])')

@@ -31,7 +31,10 @@ for l in open(sys.argv[1]):
     if r["scenario"] == sys.argv[2]:
         v = r.get("variant", "")
         if r["kind"] == "pktgen":
-            print(v, r["config"], "%d/%d" % (r["delivered"], r["sent"]))
+            why = ""	# (shown only when the check fails anyway)
+            if r["delivered"] != r["sent"] and r.get("backlog_drops"):
+                why = " (%d backlog drops)" % r["backlog_drops"]
+            print(v, r["config"], "%d/%d%s" % (r["delivered"], r["sent"], why))
         elif r["kind"] == "memory":
             print(v, r["config"], r["mappings"])
         else:
