@@ -199,9 +199,11 @@ pg_setup() {
 			d=$dev@$t
 			echo "pg kpktgend_$t rem_device_all"
 			# the thread removes devices when it next runs, which a
-			# loaded machine delays past pktgen's 125 ms: wait, or the
-			# late removal takes the device added next
-			echo "for i in \$(seq 400); do [ -e '/proc/net/pktgen/$d' ] || break; sleep 0.05; done"
+			# loaded machine delays past pktgen's 125 ms: wait until
+			# it has removed all of them (not only one named like the
+			# device added next, which may be another: bh after eth0),
+			# or the late removal takes the device added next
+			echo "for i in \$(seq 400); do compgen -G '/proc/net/pktgen/*@$t' >/dev/null || break; sleep 0.05; done"
 			echo "pg kpktgend_$t 'add_device $d'"
 			for cmd in "count $((count / threads))" "pkt_size 64" "delay 0" \
 				"clone_skb 0" "dst 192.0.2.2" "dst_mac $(mac "r${n#g}" in0)" \
