@@ -516,7 +516,7 @@ scenario_tcp() {
 			i=$((i + 1))
 			# (-D returns before the server listens)
 			nsx "st$i" iperf3 -s -D -1 >/dev/null 2>&1 || true
-			until_ok eval "nsx st$i ss -Hltn 'sport = :5201' | grep -q ."
+			until_ok listening "st$i" tcp 5201
 			t0=$(now)
 			res=$(nsx "gt$i" iperf3 -c 192.0.2.2 -n "$bytes" -J |
 				python3 -c 'import json, sys; e = json.load(sys.stdin)["end"]["sum_sent"]; print(e["bytes"], e["seconds"])')

@@ -254,6 +254,12 @@ until_ok() {
 }
 # above N CMD...: CMD prints more than N
 above() { [ "$("${@:2}")" -gt "$1" ]; }
+# listening NS udp|tcp PORT: a socket is bound/listening on PORT in NS
+listening() {
+	local opt=-lun
+	[ "$2" = tcp ] && opt=-ltn
+	nsx "$1" ss -H "$opt" "sport = :$3" | grep -q .
+}
 
 # nc_done: summary line; exit non-zero if any check failed.
 nc_done() {

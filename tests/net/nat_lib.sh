@@ -99,12 +99,6 @@ wait_until() {
 # settle SECONDS CMD...: wait_until as a statement of its own: a timeout
 # is shown, and left to the checks that follow to fail (never set -e)
 settle() { wait_until "$@" || echo "    (gave up after $1 s waiting for: ${*:2})"; }
-# listening NS udp|tcp PORT: a socket is bound/listening on PORT in NS
-listening() {
-	local opt=-lun
-	[ "$2" = tcp ] && opt=-ltn
-	nsx "$1" ss -H "$opt" "sport = :$3" | grep -q .
-}
 
 # udp_echo NS LOG [SECONDS]: nat_tool.py's UDP echo on port 7000 in NS
 # (output to LOG), in the background, and wait until it listens

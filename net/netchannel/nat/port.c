@@ -234,7 +234,10 @@ bool nc_nat_binding_admits(const struct nc_nat_binding *b,
 				return true;
 		return false;
 	default:
-		/* the exact remote endpoint would have found its flow */
+		/*
+		 * the exact remote endpoint would have found its flow
+		 * (nc_nat_inbound_new() drops these before the lock)
+		 */
 		return false;
 	}
 }
