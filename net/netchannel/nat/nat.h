@@ -119,6 +119,7 @@ struct nc_nat_binding {
 	struct nc_nat_in_key in;
 	struct nc_nat_ep out;
 	u8 filtering;			/* enum netchannel_nat_filtering */
+	bool by_out;			/* in bind_out: see nc_nat_out_bound() */
 	/* a binding is freed when its last flow leaves: the list is empty */
 	union {
 		struct hlist_head flows;	/* lock */
@@ -232,6 +233,8 @@ struct nc_nat_binding *nc_nat_bind(struct nc_nat_net *nnn,
 				   u16 port_min, u16 port_max, u8 filtering);
 struct nc_nat_binding *nc_nat_binding_by_out(struct nc_nat_net *nnn,
 					     const struct nc_nat_ep *out);
+bool nc_nat_out_bound(struct nc_nat_net *nnn, const struct nc_nat_ep *out,
+		      struct nc_nat_binding **bp);
 bool nc_nat_binding_admits(const struct nc_nat_binding *b,
 			   const struct nc_nat_tuple *t);
 void nc_nat_binding_join(struct nc_nat_binding *b, struct nc_nat_flow *f);
@@ -251,7 +254,8 @@ struct nc_nat_addr;
 struct nc_nat_addr *nc_nat_addr_get(struct nc_nat_net *nnn, __be32 addr,
 				    u8 proto);
 void nc_nat_addr_drop_unused(struct nc_nat_net *nnn, struct nc_nat_addr *a);
-bool nc_nat_addr_in_use(struct nc_nat_net *nnn, __be32 addr, u8 proto);
+const struct nc_nat_addr *nc_nat_addr_lookup(struct nc_nat_net *nnn,
+					     __be32 addr, u8 proto);
 int nc_nat_addr_taken(const struct nc_nat_addr *a, u16 port);
 void nc_nat_addr_bind(struct nc_nat_addr *a, u16 port);
 void nc_nat_addr_unbind(struct nc_nat_net *nnn, __be32 addr, u8 proto,

@@ -133,7 +133,7 @@ static struct nc_nat_ep nc_t_ep(u32 addr, u16 port)
 static void nc_t_eim(struct kunit *test, bool maps)
 {
 	struct nc_nat_net *nnn = nc_t_nnn(test);
-	struct nc_nat_binding *a, *a2, *b, *c, *full;
+	struct nc_nat_binding *a, *a2, *b, *c, *full, *found;
 	struct nc_nat_flow fa = {}, fa2 = {}, fb = {}, fc = {};
 	struct nc_nat_ep in_a = nc_t_ep(0x0a000001, 4000);
 	struct nc_nat_ep in_b = nc_t_ep(0x0a000002, 4000);
@@ -154,7 +154,9 @@ static void nc_t_eim(struct kunit *test, bool maps)
 	nc_nat_binding_unlink(&fa2);
 	KUNIT_EXPECT_FALSE(test, fa2.flags & NC_NAT_F_BOUND);
 	nc_nat_binding_put(nnn, a);
-	KUNIT_EXPECT_PTR_EQ(test, nc_nat_binding_by_out(nnn, &a->out), a);
+	KUNIT_EXPECT_TRUE(test, nc_nat_out_bound(nnn, &a->out, &found));
+	/* APDF: only the port map knows it, unless there is none */
+	KUNIT_EXPECT_PTR_EQ(test, found, maps ? NULL : a);
 	/* another inside endpoint never shares it (no overloading) */
 	b = nc_nat_bind(nnn, &in_b, out, 4000, 4001, 0);
 	KUNIT_ASSERT_NOT_NULL(test, b);
@@ -163,8 +165,9 @@ static void nc_t_eim(struct kunit *test, bool maps)
 	/* the range is exhausted */
 	full = nc_nat_bind(nnn, &in_c, out, 4000, 4001, 0);
 	KUNIT_EXPECT_NULL(test, full);
-	/* the outside endpoint finds its binding */
-	KUNIT_EXPECT_PTR_EQ(test, nc_nat_binding_by_out(nnn, &b->out), b);
+	/* the outside endpoint is bound */
+	KUNIT_EXPECT_TRUE(test, nc_nat_out_bound(nnn, &b->out, &found));
+	KUNIT_EXPECT_PTR_EQ(test, found, maps ? NULL : b);
 	/* a binding dies with its last flow, and frees its port */
 	nc_nat_binding_unlink(&fa);
 	nc_nat_binding_put(nnn, a);
@@ -192,6 +195,48 @@ static void nc_nat_bindings_eim(struct kunit *test)
 static void nc_nat_bindings_eim_nomap(struct kunit *test)
 {
 	nc_t_eim(test, false);
+}
+
+/*
+ * Only bindings that may admit a new remote endpoint are found by their
+ * outside endpoint; the port map tells the others are bound.
+ */
+static void nc_nat_bindings_by_out(struct kunit *test)
+{
+	struct nc_nat_net *nnn = nc_t_nnn(test);
+	struct nc_nat_ep in_a = nc_t_ep(0x0a000001, 4000);
+	struct nc_nat_ep in_b = nc_t_ep(0x0a000002, 4001);
+	struct nc_nat_ep unbound = nc_t_ep(0xc0000201, 4002);
+	struct nc_nat_flow fa = {}, fb = {};
+	struct nc_nat_binding *a, *b, *found;
+
+	spin_lock_bh(&nnn->lock);
+	a = nc_nat_bind(nnn, &in_a, unbound.addr, 4000, 4002,
+			NETCHANNEL_NAT_FILTER_APDF);
+	KUNIT_ASSERT_NOT_NULL(test, a);
+	nc_nat_binding_join(a, &fa);
+	b = nc_nat_bind(nnn, &in_b, unbound.addr, 4000, 4002,
+			NETCHANNEL_NAT_FILTER_ADF);
+	KUNIT_ASSERT_NOT_NULL(test, b);
+	nc_nat_binding_join(b, &fb);
+	KUNIT_EXPECT_EQ(test, atomic_read(&nnn->bind_out.nelems), 1);
+	KUNIT_EXPECT_TRUE(test, nc_nat_out_bound(nnn, &a->out, &found));
+	KUNIT_EXPECT_NULL(test, found);
+	KUNIT_EXPECT_TRUE(test, nc_nat_out_bound(nnn, &b->out, &found));
+	KUNIT_EXPECT_PTR_EQ(test, found, b);
+	KUNIT_EXPECT_FALSE(test, nc_nat_out_bound(nnn, &unbound, &found));
+	KUNIT_EXPECT_NULL(test, found);
+	/* the port is free again when its binding goes */
+	unbound.port = a->out.port;
+	nc_nat_binding_unlink(&fa);
+	nc_nat_binding_put(nnn, a);
+	KUNIT_EXPECT_FALSE(test, nc_nat_out_bound(nnn, &unbound, &found));
+	nc_nat_binding_unlink(&fb);
+	nc_nat_binding_put(nnn, b);
+	KUNIT_EXPECT_EQ(test, atomic_read(&nnn->bind_out.nelems), 0);
+	spin_unlock_bh(&nnn->lock);
+	rcu_barrier();
+	nc_nat_bindings_exit(nnn);
 }
 
 /* ---- ICMP quotes ---- */
@@ -481,6 +526,7 @@ static struct kunit_case nc_nat_cases[] = {
 	KUNIT_CASE(nc_nat_port_cluster),
 	KUNIT_CASE(nc_nat_bindings_eim),
 	KUNIT_CASE(nc_nat_bindings_eim_nomap),
+	KUNIT_CASE(nc_nat_bindings_by_out),
 	KUNIT_CASE(nc_nat_full_table_collects),
 	KUNIT_CASE(nc_nat_gc_follows_expiry),
 	KUNIT_CASE(nc_nat_icmp_quote_udp),

@@ -147,6 +147,49 @@ struct nc_nat_binding *nc_nat_binding_by_out(struct nc_nat_net *nnn,
 	return rhashtable_lookup_fast(&nnn->bind_out, out, nc_nat_bind_out_params);
 }
 
+/*
+ * Must a new binding be found by its outside endpoint?  Only a packet
+ * without a flow looks for it so, and only to let a new remote endpoint in
+ * (ADF, EIF filtering).  With the default filtering (APDF) it admits none,
+ * and the port map already says that its port is bound; the table is then
+ * left out, which saves every new flow an insert into a table whose bucket
+ * is never in the cache.  An address without a map keeps all its bindings
+ * in the table: its ports are probed there.
+ */
+static bool nc_nat_needs_by_out(const struct nc_nat_addr *a, u16 port,
+				u8 filtering)
+{
+	return filtering != NETCHANNEL_NAT_FILTER_APDF ||
+	       nc_nat_addr_taken(a, port) < 0;
+}
+
+/**
+ * nc_nat_out_bound - is an outside endpoint bound, and by what binding?
+ * @nnn: the netns
+ * @out: the outside endpoint (a packet's destination)
+ * @bp: set to the binding, or to NULL when the endpoint is free or its
+ *	binding admits no new remote endpoint (see nc_nat_needs_by_out())
+ *
+ * Context: RCU read side or nnn->lock.
+ * Return: whether @out is bound.
+ */
+bool nc_nat_out_bound(struct nc_nat_net *nnn, const struct nc_nat_ep *out,
+		      struct nc_nat_binding **bp)
+{
+	const struct nc_nat_addr *a;
+	int taken;
+
+	*bp = NULL;
+	a = nc_nat_addr_lookup(nnn, out->addr, out->proto);
+	if (!a)
+		return false;
+	taken = nc_nat_addr_taken(a, ntohs(out->port));
+	if (!taken)
+		return false;
+	*bp = nc_nat_binding_by_out(nnn, out);
+	return taken > 0 || *bp;
+}
+
 /**
  * nc_nat_bind - the binding of an inside endpoint, made if needed
  * @nnn: the netns
@@ -195,12 +238,13 @@ struct nc_nat_binding *nc_nat_bind(struct nc_nat_net *nnn,
 	b->out.port = htons(port);
 	b->out.proto = in->proto;
 	b->filtering = filtering;
+	b->by_out = nc_nat_needs_by_out(a, port, filtering);
 	INIT_HLIST_HEAD(&b->flows);
 	if (rhashtable_insert_fast(&nnn->bind_in, &b->in_node,
 				   nc_nat_bind_in_params))
 		goto err_free;
-	if (rhashtable_insert_fast(&nnn->bind_out, &b->out_node,
-				   nc_nat_bind_out_params)) {
+	if (b->by_out && rhashtable_insert_fast(&nnn->bind_out, &b->out_node,
+						nc_nat_bind_out_params)) {
 		rhashtable_remove_fast(&nnn->bind_in, &b->in_node,
 				       nc_nat_bind_in_params);
 		goto err_free;
@@ -236,7 +280,8 @@ bool nc_nat_binding_admits(const struct nc_nat_binding *b,
 	default:
 		/*
 		 * the exact remote endpoint would have found its flow
-		 * (nc_nat_inbound_new() drops these before the lock)
+		 * (nc_nat_inbound_new() drops these before the lock, mostly
+		 * without the binding: see nc_nat_out_bound())
 		 */
 		return false;
 	}
@@ -304,8 +349,9 @@ void nc_nat_binding_put(struct nc_nat_net *nnn, struct nc_nat_binding *b)
 		return;
 	rhashtable_remove_fast(&nnn->bind_in, &b->in_node,
 			       nc_nat_bind_in_params);
-	rhashtable_remove_fast(&nnn->bind_out, &b->out_node,
-			       nc_nat_bind_out_params);
+	if (b->by_out)
+		rhashtable_remove_fast(&nnn->bind_out, &b->out_node,
+				       nc_nat_bind_out_params);
 	nc_nat_addr_unbind(nnn, b->out.addr, b->out.proto, ntohs(b->out.port));
 	call_rcu(&b->rcu, nc_nat_binding_free_rcu);
 }

@@ -16,12 +16,15 @@
  * (a big pool spreads its bindings thin, so they seldom collide).
  *
  * The receive path also asks, under RCU, whether a packet's destination is
- * an outside address at all before it looks for a binding of it: most
- * packets without a flow are first packets going out, and the small table
- * of addresses stays in the cache where the big one of bindings does not.
+ * an outside address at all, and then whether its port is bound, before it
+ * looks for a binding of it: most packets without a flow are first packets
+ * going out, and the small table of addresses stays in the cache where the
+ * big one of bindings does not.  A bound port of the default filtering
+ * needs no binding at all (nc_nat_out_bound()).
  *
- * Locking: changes and the maps under nc_nat_net::lock; lookups of the
- * table also under RCU, so an address is freed after a grace period.
+ * Locking: changes under nc_nat_net::lock; lookups of the table and tests
+ * of the maps also under RCU, so an address and its map are freed after a
+ * grace period.
  */
 #include <linux/jhash.h>
 #include <linux/slab.h>
@@ -77,8 +80,9 @@ static struct nc_nat_addr *nc_nat_addr_find(struct nc_nat_net *nnn,
 				      nc_nat_addr_params);
 }
 
-/* Has @addr bindings for @proto?  Context: RCU read side. */
-bool nc_nat_addr_in_use(struct nc_nat_net *nnn, __be32 addr, u8 proto)
+/* @addr, if it has bindings for @proto.  Context: RCU read side. */
+const struct nc_nat_addr *nc_nat_addr_lookup(struct nc_nat_net *nnn,
+					     __be32 addr, u8 proto)
 {
 	return nc_nat_addr_find(nnn, addr, proto);
 }
@@ -147,7 +151,11 @@ void nc_nat_addr_drop_unused(struct nc_nat_net *nnn, struct nc_nat_addr *a)
 	nc_nat_addr_free(nnn, a);
 }
 
-/* Is @port of @a bound?  -1: the address has no map, ask the table. */
+/*
+ * Is @port of @a bound?  -1: the address has no map, ask the table.
+ * Context: nnn->lock, or RCU read side (a racing change may be missed,
+ * as by any lookup).
+ */
 int nc_nat_addr_taken(const struct nc_nat_addr *a, u16 port)
 {
 	return a->ports ? test_bit(port, a->ports) : -1;
@@ -158,7 +166,7 @@ void nc_nat_addr_bind(struct nc_nat_addr *a, u16 port)
 {
 	a->nbind++;
 	if (a->ports)
-		__set_bit(port, a->ports);
+		set_bit(port, a->ports);	/* atomic: readers test it */
 }
 
 /* The binding of @port of @addr is gone.  Context: nnn->lock held. */
@@ -170,7 +178,7 @@ void nc_nat_addr_unbind(struct nc_nat_net *nnn, __be32 addr, u8 proto,
 	if (WARN_ON_ONCE(!a || !a->nbind))
 		return;
 	if (a->ports)
-		__clear_bit(port, a->ports);
+		clear_bit(port, a->ports);
 	a->nbind--;
 	nc_nat_addr_drop_unused(nnn, a);
 }

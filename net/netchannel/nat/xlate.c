@@ -205,8 +205,9 @@ static bool nc_nat_defrag(struct sk_buff *skb, struct nc_pkt *pkt)
 }
 
 /*
- * A packet from a remote endpoint with no flow yet, to the outside
- * endpoint of a binding: let it in if the binding's filtering admits it.
+ * A packet from a remote endpoint with no flow yet, to a bound outside
+ * endpoint: let it in if the binding's filtering admits it.  @b is NULL
+ * when the binding admits nobody new (nc_nat_out_bound()).
  */
 static enum nc_hook_ret nc_nat_inbound_new(struct nc_nat_net *nnn,
 					   struct nc_nat_binding *b,
@@ -227,7 +228,7 @@ static enum nc_hook_ret nc_nat_inbound_new(struct nc_nat_net *nnn,
 	 * it: drop without the lock, which a flood of unsolicited packets
 	 * would otherwise contend for.
 	 */
-	if (b->filtering == NETCHANNEL_NAT_FILTER_APDF)
+	if (!b || b->filtering == NETCHANNEL_NAT_FILTER_APDF)
 		goto drop;
 	spin_lock(&nnn->lock);
 	th = nc_nat_lookup(nnn, t);
@@ -296,14 +297,11 @@ enum nc_hook_ret nc_nat_rx(struct nc_dev *ncd, struct sk_buff *skb,
 		return nc_nat_forward(nnn, nc_nat_flow_of(th), th->t.dir, skb,
 				      pkt);
 
-	if (!nc_nat_addr_in_use(nnn, t.dst, t.proto))
-		return nc_nat_netmap_reverse(nnn, skb, pkt);
 	memset(&out, 0, sizeof(out));
 	out.addr = t.dst;
 	out.port = t.dport;
 	out.proto = t.proto;
-	b = nc_nat_binding_by_out(nnn, &out);
-	if (b)
+	if (nc_nat_out_bound(nnn, &out, &b))
 		return nc_nat_inbound_new(nnn, b, skb, pkt, &t);
 	return nc_nat_netmap_reverse(nnn, skb, pkt);
 }
