@@ -6,6 +6,7 @@
  * even before the collector has unlinked it.
  */
 #include <linux/jhash.h>
+#include <linux/prefetch.h>
 #include <linux/tcp.h>
 
 #include "nat.h"
@@ -82,6 +83,20 @@ struct nc_nat_thash *nc_nat_lookup(struct nc_nat_net *nnn,
 	if (!th || nc_nat_expired(nc_nat_flow_of(th)))
 		return NULL;
 	return th;
+}
+
+/*
+ * Start loading the bucket that @t is about to be inserted in.  Context:
+ * RCU read side or nnn->lock (the table may be replaced meanwhile: then
+ * the load was only wasted).
+ */
+void nc_nat_prefetch(struct nc_nat_net *nnn, const struct nc_nat_tuple *t)
+{
+	struct rhashtable *ht = &nnn->flows;
+	struct bucket_table *tbl = rht_dereference_rcu(ht->tbl, ht);
+	u32 hash = rht_key_hashfn(ht, tbl, t, nc_nat_flow_params);
+
+	prefetch(rht_bucket(tbl, hash));
 }
 
 static u32 nc_nat_timeout(const struct nc_nat_net *nnn,

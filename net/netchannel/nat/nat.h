@@ -206,6 +206,7 @@ int nc_nat_flows_init(struct nc_nat_net *nnn);
 void nc_nat_flows_exit(struct nc_nat_net *nnn);
 struct nc_nat_thash *nc_nat_lookup(struct nc_nat_net *nnn,
 				   const struct nc_nat_tuple *t);
+void nc_nat_prefetch(struct nc_nat_net *nnn, const struct nc_nat_tuple *t);
 struct nc_nat_flow *nc_nat_flow_create(struct nc_nat_net *nnn,
 				       const struct nc_nat_tuple *orig,
 				       const struct nc_nat_tuple *reply,

@@ -441,6 +441,12 @@ static struct nc_nat_flow *nc_nat_create(struct nc_nat_net *nnn,
 		if (t->proto == IPPROTO_ICMP)	/* echo replies carry one id */
 			p->reply.sport = b->out.port;
 	}
+	/*
+	 * The reply tuple's bucket is never in the cache (its port was just
+	 * picked): have it load while the flow is made and its first tuple,
+	 * whose bucket the lookup above brought in, is inserted.
+	 */
+	nc_nat_prefetch(nnn, &p->reply);
 	f = nc_nat_flow_create(nnn, t, &p->reply, r, handle, b, why);
 	if (!f && b)
 		nc_nat_binding_put(nnn, b);
