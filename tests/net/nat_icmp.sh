@@ -72,10 +72,11 @@ nsbg h1 python3 "$NAT_TOOL" --timeout 10 probe 192.0.2.2:7000 \
 settle 5 test -e /tmp/nat-icmp-ready
 check_eq "craft: flow to quote" "192.0.2.1:45000" \
 	flowq r1 'f["inside"] == "10.0.1.2:45000"' outside
-# ICMP port unreachable 192.0.2.2 -> 192.0.2.1 quoting 192.0.2.1:45000 ->
-# 192.0.2.2:7000 (the translated datagram as s1 received it)
+# craft good|bad [SPORT [DPORT]]: ICMP port unreachable 192.0.2.2 ->
+# 192.0.2.1 quoting 192.0.2.1:SPORT -> 192.0.2.2:DPORT (by default
+# 45000 -> 7000: the translated datagram as s1 received it)
 craft() {
-	nsx s1 python3 - "$1" <<'EOF'
+	nsx s1 python3 - "$1" "${2:-45000}" "${3:-7000}" <<'EOF'
 import socket, struct, sys
 def csum(b):
     b += b"\0" * (len(b) & 1)
@@ -84,7 +85,8 @@ def csum(b):
         s = (s & 0xffff) + (s >> 16)
     return ~s & 0xffff
 payload = b"x" * 32
-udp = struct.pack("!HHHH", 45000, 7000, 8 + len(payload), 0) + payload
+udp = struct.pack("!HHHH", int(sys.argv[2]), int(sys.argv[3]),
+                  8 + len(payload), 0) + payload
 ip = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + len(udp), 1, 0x4000, 63, 17, 0,
                  socket.inet_aton("192.0.2.1"), socket.inet_aton("192.0.2.2"))
 ip = ip[:10] + struct.pack("!H", csum(ip)) + ip[12:]
@@ -109,5 +111,16 @@ reply: 32 bytes from 192.0.2.2:7000
 err: ICMP 3/3 from 192.0.2.2 info 0" cat /tmp/nat-icmp-h1.log
 check_eq "craft: counters" \
 	"punt-ttl=0 punt-mtu=0 icmp-translated=1 icmp-bad-checksum=1" ctr_deltas r1 $C
+# an error about the bound outside endpoint 192.0.2.1:45000, but to a
+# remote it has no flow with, is dropped; about an unbound port of the
+# outside address it is not NAT's (r1's stack gets it)
+ctr_snap r1
+craft good 45000 7001
+check "craft: no flow: dropped" wait_until 5 ctr_is r1 icmp-no-flow 1
+craft good 45999 7000
+sleep 0.5
+check_eq "craft: no flow: counters" \
+	"icmp-no-flow=1 icmp-translated=0 icmp-bad-checksum=0" \
+	ctr_deltas r1 icmp-no-flow icmp-translated icmp-bad-checksum
 check_csum "no checksum errors anywhere"
 nc_done

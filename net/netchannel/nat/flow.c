@@ -87,8 +87,8 @@ struct nc_nat_thash *nc_nat_lookup(struct nc_nat_net *nnn,
 
 /*
  * Start loading the bucket that @t is about to be inserted in.  Context:
- * RCU read side or nnn->lock (the table may be replaced meanwhile: then
- * the load was only wasted).
+ * RCU read side (the table may be replaced meanwhile: then the load was
+ * only wasted).
  */
 void nc_nat_prefetch(struct nc_nat_net *nnn, const struct nc_nat_tuple *t)
 {

@@ -115,7 +115,7 @@ struct nc_nat_in_key {
 
 struct nc_nat_binding {
 	struct rhash_head in_node;	/* by inside endpoint */
-	struct rhash_head out_node;	/* by outside endpoint */
+	struct rhash_head out_node;	/* by outside endpoint, if by_out */
 	struct nc_nat_in_key in;
 	struct nc_nat_ep out;
 	u8 filtering;			/* enum netchannel_nat_filtering */
@@ -174,7 +174,7 @@ struct nc_nat_net {
 	spinlock_t lock;			/* flows and bindings writers */
 	struct rhashtable flows;		/* struct nc_nat_thash */
 	struct rhashtable bind_in;		/* by inside endpoint */
-	struct rhashtable bind_out;		/* by outside endpoint */
+	struct rhashtable bind_out;		/* by outside endpoint (by_out) */
 	struct rhashtable addrs;		/* outside addresses; RCU */
 	u32 nportmaps;				/* addresses with a map; lock */
 	atomic_t nflows;
@@ -258,6 +258,7 @@ void nc_nat_addr_drop_unused(struct nc_nat_net *nnn, struct nc_nat_addr *a);
 const struct nc_nat_addr *nc_nat_addr_lookup(struct nc_nat_net *nnn,
 					     __be32 addr, u8 proto);
 int nc_nat_addr_taken(const struct nc_nat_addr *a, u16 port);
+void nc_nat_addr_prefetch(const struct nc_nat_addr *a, u16 port);
 void nc_nat_addr_bind(struct nc_nat_addr *a, u16 port);
 void nc_nat_addr_unbind(struct nc_nat_net *nnn, __be32 addr, u8 proto,
 			u16 port);

@@ -198,30 +198,38 @@ static void nc_nat_bindings_eim_nomap(struct kunit *test)
 }
 
 /*
- * Only bindings that may admit a new remote endpoint are found by their
- * outside endpoint; the port map tells the others are bound.
+ * Bindings of the default filtering are found by their outside endpoint
+ * only on an address without a port map; with one, its bit tells they
+ * are bound.  Those of the other filterings always are.
  */
-static void nc_nat_bindings_by_out(struct kunit *test)
+static void nc_t_by_out(struct kunit *test, bool maps)
 {
 	struct nc_nat_net *nnn = nc_t_nnn(test);
 	struct nc_nat_ep in_a = nc_t_ep(0x0a000001, 4000);
 	struct nc_nat_ep in_b = nc_t_ep(0x0a000002, 4001);
 	struct nc_nat_ep unbound = nc_t_ep(0xc0000201, 4002);
-	struct nc_nat_flow fa = {}, fb = {};
 	struct nc_nat_binding *a, *b, *found;
+	struct nc_nat_flow fa = {}, fb = {};
 
+	if (!maps)
+		nnn->nportmaps = NC_NAT_PORTMAPS_MAX;
 	spin_lock_bh(&nnn->lock);
 	a = nc_nat_bind(nnn, &in_a, unbound.addr, 4000, 4002,
 			NETCHANNEL_NAT_FILTER_APDF);
-	KUNIT_ASSERT_NOT_NULL(test, a);
+	b = a ? nc_nat_bind(nnn, &in_b, unbound.addr, 4000, 4002,
+			    NETCHANNEL_NAT_FILTER_ADF) : NULL;
+	KUNIT_EXPECT_NOT_NULL(test, a);
+	KUNIT_EXPECT_NOT_NULL(test, b);
+	if (!a || !b) {
+		if (a)
+			nc_nat_binding_put(nnn, a);
+		goto out;
+	}
 	nc_nat_binding_join(a, &fa);
-	b = nc_nat_bind(nnn, &in_b, unbound.addr, 4000, 4002,
-			NETCHANNEL_NAT_FILTER_ADF);
-	KUNIT_ASSERT_NOT_NULL(test, b);
 	nc_nat_binding_join(b, &fb);
-	KUNIT_EXPECT_EQ(test, atomic_read(&nnn->bind_out.nelems), 1);
+	KUNIT_EXPECT_EQ(test, atomic_read(&nnn->bind_out.nelems), maps ? 1 : 2);
 	KUNIT_EXPECT_TRUE(test, nc_nat_out_bound(nnn, &a->out, &found));
-	KUNIT_EXPECT_NULL(test, found);
+	KUNIT_EXPECT_PTR_EQ(test, found, maps ? NULL : a);
 	KUNIT_EXPECT_TRUE(test, nc_nat_out_bound(nnn, &b->out, &found));
 	KUNIT_EXPECT_PTR_EQ(test, found, b);
 	KUNIT_EXPECT_FALSE(test, nc_nat_out_bound(nnn, &unbound, &found));
@@ -234,9 +242,20 @@ static void nc_nat_bindings_by_out(struct kunit *test)
 	nc_nat_binding_unlink(&fb);
 	nc_nat_binding_put(nnn, b);
 	KUNIT_EXPECT_EQ(test, atomic_read(&nnn->bind_out.nelems), 0);
+out:
 	spin_unlock_bh(&nnn->lock);
 	rcu_barrier();
 	nc_nat_bindings_exit(nnn);
+}
+
+static void nc_nat_bindings_by_out(struct kunit *test)
+{
+	nc_t_by_out(test, true);
+}
+
+static void nc_nat_bindings_by_out_nomap(struct kunit *test)
+{
+	nc_t_by_out(test, false);
 }
 
 /* ---- ICMP quotes ---- */
@@ -527,6 +546,7 @@ static struct kunit_case nc_nat_cases[] = {
 	KUNIT_CASE(nc_nat_bindings_eim),
 	KUNIT_CASE(nc_nat_bindings_eim_nomap),
 	KUNIT_CASE(nc_nat_bindings_by_out),
+	KUNIT_CASE(nc_nat_bindings_by_out_nomap),
 	KUNIT_CASE(nc_nat_full_table_collects),
 	KUNIT_CASE(nc_nat_gc_follows_expiry),
 	KUNIT_CASE(nc_nat_icmp_quote_udp),

@@ -168,9 +168,13 @@ static bool nc_nat_needs_by_out(const struct nc_nat_addr *a, u16 port,
  * @nnn: the netns
  * @out: the outside endpoint (a packet's destination)
  * @bp: set to the binding, or to NULL when the endpoint is free or its
- *	binding admits no new remote endpoint (see nc_nat_needs_by_out())
+ *	binding is not in the table by outside endpoint (the default
+ *	filtering on an address with a port map: it admits no new remote
+ *	endpoint; see nc_nat_needs_by_out())
  *
- * Context: RCU read side or nnn->lock.
+ * A binding's bit is set after it enters that table and cleared before it
+ * leaves, so a reader that sees the bit but not the binding sees one of
+ * the default filtering.  Context: RCU read side or nnn->lock.
  * Return: whether @out is bound.
  */
 bool nc_nat_out_bound(struct nc_nat_net *nnn, const struct nc_nat_ep *out,
@@ -216,13 +220,19 @@ struct nc_nat_binding *nc_nat_bind(struct nc_nat_net *nnn,
 
 	lockdep_assert_held(&nnn->lock);
 	key.ep.pad = 0;
+	/*
+	 * The address first (it exists if the binding does): for a new
+	 * inside endpoint, the binding lookup and the test of the port it
+	 * would keep both miss the cache, so the bit loads meanwhile.
+	 */
+	a = nc_nat_addr_get(nnn, out_addr, in->proto);
+	if (!a)
+		return NULL;
+	nc_nat_addr_prefetch(a, ntohs(in->port));
 	b = rhashtable_lookup_fast(&nnn->bind_in, &key, nc_nat_bind_in_params);
 	if (b)
 		return b;
 
-	a = nc_nat_addr_get(nnn, out_addr, in->proto);
-	if (!a)
-		return NULL;
 	probe.addr = a;
 	probe.ep.addr = out_addr;
 	probe.ep.proto = in->proto;
@@ -347,12 +357,13 @@ void nc_nat_binding_put(struct nc_nat_net *nnn, struct nc_nat_binding *b)
 	lockdep_assert_held(&nnn->lock);
 	if (!hlist_empty(&b->flows))
 		return;
+	/* the bit first: see nc_nat_out_bound() */
+	nc_nat_addr_unbind(nnn, b->out.addr, b->out.proto, ntohs(b->out.port));
 	rhashtable_remove_fast(&nnn->bind_in, &b->in_node,
 			       nc_nat_bind_in_params);
 	if (b->by_out)
 		rhashtable_remove_fast(&nnn->bind_out, &b->out_node,
 				       nc_nat_bind_out_params);
-	nc_nat_addr_unbind(nnn, b->out.addr, b->out.proto, ntohs(b->out.port));
 	call_rcu(&b->rcu, nc_nat_binding_free_rcu);
 }
 

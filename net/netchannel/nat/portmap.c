@@ -27,6 +27,7 @@
  * grace period.
  */
 #include <linux/jhash.h>
+#include <linux/prefetch.h>
 #include <linux/slab.h>
 
 #include "nat.h"
@@ -161,12 +162,19 @@ int nc_nat_addr_taken(const struct nc_nat_addr *a, u16 port)
 	return a->ports ? test_bit(port, a->ports) : -1;
 }
 
+/* Start loading the bit of @port, if @a has a map. */
+void nc_nat_addr_prefetch(const struct nc_nat_addr *a, u16 port)
+{
+	if (a->ports)
+		prefetch(&a->ports[BIT_WORD(port)]);
+}
+
 /* A binding took @port of @a.  Context: nnn->lock held. */
 void nc_nat_addr_bind(struct nc_nat_addr *a, u16 port)
 {
 	a->nbind++;
 	if (a->ports)
-		set_bit(port, a->ports);	/* atomic: readers test it */
+		set_bit(port, a->ports);	/* no torn store: RCU readers */
 }
 
 /* The binding of @port of @addr is gone.  Context: nnn->lock held. */

@@ -207,7 +207,8 @@ static bool nc_nat_defrag(struct sk_buff *skb, struct nc_pkt *pkt)
 /*
  * A packet from a remote endpoint with no flow yet, to a bound outside
  * endpoint: let it in if the binding's filtering admits it.  @b is NULL
- * when the binding admits nobody new (nc_nat_out_bound()).
+ * for a binding of the default filtering that only its port map bit
+ * knows (nc_nat_out_bound()).
  */
 static enum nc_hook_ret nc_nat_inbound_new(struct nc_nat_net *nnn,
 					   struct nc_nat_binding *b,
