@@ -76,6 +76,9 @@ mac() { nsx "$1" cat "/sys/class/net/$2/address"; }
 topo() {
 	local g=g$1 r=r$1 s=s$1 n
 	ns_add "$g" "$r" "$s"
+	# IPv4 only: an IPv6 router solicitation from out0 (sent with
+	# backoff for as long as the link is up) was counted by the sink
+	no_ipv6 "$g" "$r" "$s"
 	veth "$g" eth0 10.0.1.2/24 "$r" in0 10.0.1.1/24
 	veth "$r" out0 192.0.2.1/24 "$s" eth0 192.0.2.2/24
 	route "$g" default via 10.0.1.1

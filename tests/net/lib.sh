@@ -48,6 +48,15 @@ ns_add() {
 		ip -n "$NC_NS_PFX$n" link set lo up
 	done
 }
+# no_ipv6 NS...: before any device exists there (no router solicitations,
+# MLD reports or DAD probes to show up in packet counts)
+no_ipv6() {
+	local n
+	for n in "$@"; do
+		nsx "$n" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 \
+			net.ipv6.conf.default.disable_ipv6=1
+	done
+}
 # ns NAME: the real netns name, for tools that take one (ip -n, nft, ...)
 ns() { echo "$NC_NS_PFX$1"; }
 # nsx NAME CMD...: run CMD in namespace NAME

@@ -41,15 +41,6 @@ hub() {
 # mtu NS DEV MTU
 mtu() { ip -n "$(ns "$1")" link set "$2" mtu "$3"; }
 
-# no_ipv6 NS...: before any device exists there
-no_ipv6() {
-	local n
-	for n in "$@"; do
-		nsx "$n" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 \
-			net.ipv6.conf.default.disable_ipv6=1
-	done
-}
-
 # nat_require: netchannel, the NAT family and the CLI, or one FAIL line
 nat_require() {
 	nc_require
