@@ -18,7 +18,7 @@ nc_require
 ns_add a r
 # The sender stays silent (no IPv6, no IPv4 address): r's hook sees only
 # the crafted frames, so the counts are exact.
-nsx a sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1
+no_ipv6 a
 veth a v0 - r v0 10.0.0.1/24
 addr r v0 fd00::1/64
 ncnat r dev attach v0
