@@ -163,7 +163,6 @@ enum nc_hook_ret nc_nat_icmp_error(struct nc_nat_net *nnn,
 	unsigned int ioff = pkt->thoff + sizeof(struct icmphdr);
 	struct nc_nat_tuple quote, key, back;
 	const struct icmphdr *ih;
-	struct nc_nat_binding *b;
 	struct nc_nat_thash *th;
 	struct nc_nat_flow *f;
 	struct nc_nat_ep out;
@@ -192,7 +191,7 @@ enum nc_hook_ret nc_nat_icmp_error(struct nc_nat_net *nnn,
 		out.addr = quote.src;
 		out.port = quote.sport;
 		out.proto = quote.proto;
-		if (!nc_nat_out_bound(nnn, &out, &b))
+		if (!nc_nat_out_bound(nnn, &out, NULL))
 			return NC_HOOK_CONTINUE;
 		nc_nat_count(nnn, NC_NAT_R_ICMP_NO_FLOW);
 		pkt->reason = NETCHANNEL_REASON_CONSUMER;

@@ -167,31 +167,32 @@ static bool nc_nat_needs_by_out(const struct nc_nat_addr *a, u16 port,
  * nc_nat_out_bound - is an outside endpoint bound, and by what binding?
  * @nnn: the netns
  * @out: the outside endpoint (a packet's destination)
- * @bp: set to the binding, or to NULL when the endpoint is free or its
- *	binding is not in the table by outside endpoint (the default
+ * @bp: NULL, or set to the binding, or to NULL when the endpoint is free
+ *	or its binding is not in the table by outside endpoint (the default
  *	filtering on an address with a port map: it admits no new remote
  *	endpoint; see nc_nat_needs_by_out())
  *
  * A binding's bit is set after it enters that table and cleared before it
  * leaves, so a reader that sees the bit but not the binding sees one of
- * the default filtering.  Context: RCU read side or nnn->lock.
+ * the default filtering.  Without @bp, a set bit is the whole answer.
+ * Context: RCU read side or nnn->lock.
  * Return: whether @out is bound.
  */
 bool nc_nat_out_bound(struct nc_nat_net *nnn, const struct nc_nat_ep *out,
 		      struct nc_nat_binding **bp)
 {
+	struct nc_nat_binding *b = NULL;
 	const struct nc_nat_addr *a;
-	int taken;
+	int taken = 0;
 
-	*bp = NULL;
 	a = nc_nat_addr_lookup(nnn, out->addr, out->proto);
-	if (!a)
-		return false;
-	taken = nc_nat_addr_taken(a, ntohs(out->port));
-	if (!taken)
-		return false;
-	*bp = nc_nat_binding_by_out(nnn, out);
-	return taken > 0 || *bp;
+	if (a)
+		taken = nc_nat_addr_taken(a, ntohs(out->port));
+	if (taken && (taken < 0 || bp))
+		b = nc_nat_binding_by_out(nnn, out);
+	if (bp)
+		*bp = b;
+	return taken > 0 || b;
 }
 
 /**
