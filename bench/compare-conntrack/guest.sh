@@ -458,12 +458,15 @@ scenario_filter() {
 }
 
 # Bytes of all slab objects in use (active objects x object size), and of
-# memory in use; /proc/slabinfo counts objects, not the pages that hold them.
-# slab_shrink gives empty slab pages back first, so that memory in use
-# counts the pages a run takes afresh.
+# kernel memory: the pages slab caches hold plus large kmalloc()s (both in
+# "Slab:") plus vmalloc.  That is where hash tables live (kvmalloc), and it
+# leaves out page cache and pages on per-CPU free lists, which made
+# MemTotal - MemFree swing by several MB between samples.  slab_shrink gives
+# empty slab pages back, before and after a run, so that the pages counted
+# hold objects.
 slab_shrink() { for f in /sys/kernel/slab/*/shrink; do echo 1 >"$f"; done 2>/dev/null || true; }
 slab_bytes() { awk 'NR > 2 { s += $2 * $4 } END { printf "%d\n", s }' /proc/slabinfo; }
-used_bytes() { awk '/^MemTotal/ { t = $2 } /^MemFree/ { f = $2 } END { printf "%d\n", (t - f) * 1024 }' /proc/meminfo; }
+kmem_bytes() { awk '/^Slab:/ { s = $2 } /^VmallocUsed:/ { v = $2 } END { printf "%d\n", (s + v) * 1024 }' /proc/meminfo; }
 
 mappings() {	# mappings ID CONFIG: entries in the router's flow table
 	case $2 in
@@ -485,7 +488,7 @@ scenario_memory() {
 }
 
 memory_of() {	# memory_of CONFIGS MAPPINGS
-	local cfgs=$1 n=$2 cfg i rep s0 u0 s1 u1 m
+	local cfgs=$1 n=$2 cfg i rep s0 k0 s1 k1 m
 	topos m "$cfgs" drop
 	for rep in $(seq "$reps"); do
 		i=0
@@ -493,15 +496,16 @@ memory_of() {	# memory_of CONFIGS MAPPINGS
 			i=$((i + 1))
 			new_flows_setup "m$i" "$cfg" "$n"
 			slab_shrink
-			s0=$(slab_bytes) u0=$(used_bytes)
+			s0=$(slab_bytes) k0=$(kmem_bytes)
 			pg_run "gm$i" >/dev/null
 			sleep 1
-			s1=$(slab_bytes) u1=$(used_bytes)
+			slab_shrink
+			s1=$(slab_bytes) k1=$(kmem_bytes)
 			m=$(mappings "m$i" "$cfg")
-			printf '{"kind":"memory","scenario":"memory","variant":"%s","config":"%s","rep":%d,"mappings":%d,"slab_bytes":%d,"used_bytes":%d}\n' \
+			printf '{"kind":"memory","scenario":"memory","variant":"%s","config":"%s","rep":%d,"mappings":%d,"slab_bytes":%d,"kmem_bytes":%d}\n' \
 				"$(group "$n") mappings" "$cfg" "$rep" "$m" \
-				$((s1 - s0)) $((u1 - u0)) >>"$recs"
-			say "memory/$cfg rep $rep: $m mappings, $(((s1 - s0) / (m + 1))) slab bytes each"
+				$((s1 - s0)) $((k1 - k0)) >>"$recs"
+			say "memory/$cfg rep $rep: $m mappings, $(((s1 - s0) / (m + 1))) slab bytes each, kernel memory $(((k1 - k0) / (m + 1)))"
 		done
 	done
 	topos_del m "$cfgs"

@@ -38,7 +38,7 @@ LABELS = {
 NAMES = ("scenario", "variant", "config")
 # Numbers each kind of record must carry; the derived values divide by some.
 NEEDED = {"pktgen": ("sent", "delivered", "usec", "t0", "t1"),
-          "memory": ("mappings", "slab_bytes", "used_bytes"),
+          "memory": ("mappings", "slab_bytes", "kmem_bytes"),
           "tcp": ("bytes", "seconds")}
 DIVISORS = ("sent", "usec", "mappings", "seconds")
 # Per kind: the derived field that is the main metric, and the metric's name.
@@ -47,7 +47,7 @@ MAIN = {"pktgen": ("pps", "pps"), "tcp": ("gbps", "Gbit/s"),
 # Per kind: further derived fields whose median the summary keeps, as key.
 SIDE = {"pktgen": {"cpu_ns_per_pkt": "cpu_ns_per_pkt_median",
                    "delivered_ratio": "delivered_ratio"},
-        "memory": {"used_bytes_per_mapping": "used_bytes_per_mapping_median"},
+        "memory": {"kmem_bytes_per_mapping": "kmem_bytes_per_mapping_median"},
         "tcp": {"cpu_ns_per_byte": "cpu_ns_per_byte_median"}}
 # Where plain routing is measured when a scenario has no plain run of its own.
 PLAIN_FALLBACK = ("established", "1 flow", "plain")
@@ -59,8 +59,9 @@ PKTGEN_HEAD = ["variant", "configuration", "pps median (min–max)",
 # Tables of the other kinds: their headings, side value and its decimals.
 OTHER_TABLES = {
     "memory": (["bytes/mapping, slab: median (min–max)",
-                "bytes/mapping, all kernel memory: first repetition"],
-               "used_bytes_per_mapping_median", 0),
+                "bytes/mapping, kernel memory (slab pages, vmalloc): "
+                "first repetition"],
+               "kmem_bytes_per_mapping_median", 0),
     "tcp": (["Gbit/s median (min–max)", "CPU ns/byte (median)"],
             "cpu_ns_per_byte_median", 2),
 }
@@ -176,8 +177,8 @@ def derive(rec, cpu):
         out["bytes_per_mapping"] = rec["slab_bytes"] / rec["mappings"]
         # netchannel's hash tables keep their size after a flush, so only
         # a first repetition pays for them (conntrack's is made at boot).
-        out["used_bytes_per_mapping"] = (
-            rec["used_bytes"] / rec["mappings"] if rec.get("rep") == 1
+        out["kmem_bytes_per_mapping"] = (
+            rec["kmem_bytes"] / rec["mappings"] if rec.get("rep") == 1
             else None)
     else:
         out["gbps"] = 8 * rec["bytes"] / rec["seconds"] / 1e9
