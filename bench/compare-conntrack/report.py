@@ -366,7 +366,9 @@ def markdown(stem, meta, summary, index, goals):
     lines = [f"Run {stem}: lane {meta.get('lane', '?')}, kernel "
              f"{meta.get('kernel', '?')}, {meta.get('reps', '?')} reps, "
              f"{pkts} packets per run, {meta.get('date', '?')}, "
-             f"git {meta.get('git', '?')}", ""]
+             f"git {meta.get('git', '?')}"
+             + (f", host CPU stolen by its hypervisor {meta['steal_pct']}%"
+                if is_number(meta.get("steal_pct")) else ""), ""]
     for scenario, part in itertools.groupby(summary, lambda e: e["scenario"]):
         entries = list(part)
         kind = entries[0]["kind"]

@@ -42,6 +42,11 @@ json.dump({"date": datetime.datetime.now(datetime.timezone.utc).isoformat(timesp
            "lane": sys.argv[2], "git": sys.argv[3]}, open(sys.argv[1], "w"))
 PY
 
+# The host is itself a VM on a shared machine: the share of its CPU time
+# stolen by the hypervisor during the run goes into the report, as a
+# measure of how disturbed the run was.
+grep '^cpu ' /proc/stat >"$rundir/stat0"
+
 echo "bench: $lane lane, $NC_BENCH_REPS repetitions of $NC_BENCH_PKTS packets; work in $rundir"
 python3 "$here/cpusample.py" "nc_run=$rundir" "$rundir/cpu.tsv" &
 sampler=$!
@@ -65,6 +70,19 @@ wait $sampler 2>/dev/null || true
 grep '^bench:' "$NC_LOG" | tail -n 3 || true
 [ "$rc" = 0 ] || { echo "bench: the guest failed (status $rc); console: $NC_LOG" >&2; exit 1; }
 
+python3 - "$rundir" <<'PY'
+import json, os, sys
+rundir = sys.argv[1]
+before = [int(v) for v in open(os.path.join(rundir, "stat0")).read().split()[1:]]
+after = next([int(v) for v in l.split()[1:]] for l in open("/proc/stat")
+             if l.startswith("cpu "))
+delta = [a - b for a, b in zip(after, before)]
+path = os.path.join(rundir, "host.json")
+host = json.load(open(path))
+# /proc/stat: user nice system idle iowait irq softirq steal ...
+host["steal_pct"] = round(100 * delta[7] / max(sum(delta[:8]), 1), 1)
+json.dump(host, open(path, "w"))
+PY
 python3 "$here/report.py" "$rundir" "$results" "$stamp-$lane"
 mv -f "$results/$stamp-$lane.md" "$results/$lane.md"
 mv -f "$results/$stamp-$lane.png" "$results/$lane.png"
