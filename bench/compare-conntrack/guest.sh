@@ -192,7 +192,8 @@ outside_addr() {
 
 # pg_setup NS DEV COUNT CMD...: every pktgen thread of NS sends COUNT/threads
 # 64-byte UDP packets (with a real checksum) out of DEV to the sink, with
-# the pktgen commands CMD... (ranges, flags) on top.
+# the pktgen commands CMD... (ranges, flags) on top; @T@ in a command
+# stands for the thread's number, so that threads can send disjoint flows.
 pg_setup() {
 	local n=$1 dev=$2 count=$3 t d cmd
 	shift 3
@@ -211,7 +212,7 @@ pg_setup() {
 			for cmd in "count $((count / threads))" "pkt_size 64" "delay 0" \
 				"clone_skb 0" "dst 192.0.2.2" "dst_mac $(mac "r${n#g}" in0)" \
 				"flag UDPCSUM" "$@"; do
-				echo "pg '$d' '$cmd'"
+				echo "pg '$d' '${cmd//@T@/$t}'"
 			done
 		done
 	} | nsx "$n" bash -s
@@ -333,8 +334,10 @@ scenario_established() {
 	done
 }
 
-new_flows() {	# into pga: 251 source addresses x 1024 source ports, stepped
-	pga=("src_min 10.1.0.1" "src_max 10.1.0.251"
+# into pga: 251 source addresses x 1024 source ports, stepped; each pktgen
+# thread from its own /24, or two threads would send the same flows
+new_flows() {
+	pga=("src_min 10.1.@T@.1" "src_max 10.1.@T@.251"
 		"udp_src_min 1024" "udp_src_max 2048" "udp_dst_min 9" "udp_dst_max 10")
 }
 
