@@ -28,7 +28,9 @@ src=$cache/linux-6.12-src
 obj=$cache/uml-$flavour
 mkdir -p "$cache" "$obj"
 
-# Options both kernels need (value y unless written NAME=VALUE).
+# Options both kernels need (value y unless written NAME=VALUE).  The
+# 64 KiB stacks make room for the register frames UML keeps on them, which
+# hold the host's XSAVE area (tests/uml/patches/README).
 opts_common="
 	NET_NS USER_NS VETH BRIDGE MACVLAN IPV6 NETFILTER NETFILTER_ADVANCED
 	NF_CONNTRACK NF_NAT NF_TABLES NF_TABLES_INET NF_TABLES_IPV4 NF_TABLES_IPV6
@@ -40,6 +42,7 @@ opts_common="
 	IP_ADVANCED_ROUTER IP_MULTIPLE_TABLES DUMMY TUN PACKET UNIX INET_DIAG
 	HOSTFS TMPFS DEVTMPFS PROC_FS SYSFS DEBUG_FS BINFMT_ELF BINFMT_SCRIPT
 	MAGIC_SYSRQ KALLSYMS
+	KERNEL_STACK_ORDER=4
 "
 # The test kernel also runs KUnit at boot and checks locking.  KASAN is left
 # out: on UML it only works statically linked and then init crashes.
@@ -87,7 +90,16 @@ if [ ! -e "$src/.nc-unpacked" ]; then
 	touch "$src/.nc-unpacked"
 fi
 
-# --- 2. wire the project in (idempotent) ---
+# --- 2. fixes to the kernel itself (tests/uml/patches/README), then
+#        wire the project in (both idempotent) ---
+for p in "$top"/tests/uml/patches/*.patch; do
+	[ -e "$p" ] || continue
+	if patch -d "$src" -p1 -R -s -f --dry-run <"$p" >/dev/null 2>&1; then
+		continue	# applied before
+	fi
+	echo "  PATCH   $(basename "$p")"
+	patch -d "$src" -p1 -N -s <"$p"
+done
 rsync -rlc --delete --exclude='*.o' --exclude='*.ko' --exclude='.*.cmd' \
 	--exclude='*.mod' --exclude='*.mod.c' --exclude='modules.order' \
 	"$top/net/netchannel/" "$src/net/netchannel/"
