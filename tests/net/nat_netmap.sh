@@ -5,8 +5,13 @@
 #     the replies to 203.0.113.2 come back to h1;
 #   - s1 reaches h1 by sending to 203.0.113.2 (UDP request/response): h1
 #     sees s1's own address, s1 gets the answers from 203.0.113.2;
-#   - the netmap counter moves by exactly one per packet each way; no flow
-#     is created;
+#   - the netmap counter moves by exactly one per packet each way, and
+#     so does forwarded: every packet leaves by the fast path; no flow is
+#     created;
+#   - 4000-byte datagrams without DF from h1 (MTU 9000) leave r1 towards
+#     s1 (MTU 1500) in fragments made by the fast path, and are answered;
+#   - with forwarding off on r1's inside device, the route is the stack's:
+#     the packets are translated, then left to the stack, which drops them;
 #   - TCP both ways through the mapping, compared byte for byte; no
 #     checksum errors anywhere.
 . "$(dirname "$0")/lib.sh"
@@ -34,7 +39,8 @@ check_eq "ping: $N requests, $N replies" "$N packets transmitted, $N received" \
 	sh -c "echo '$out' | grep -o '[0-9]* packets transmitted, [0-9]* received'"
 check_eq "ping: s1 saw $N from 203.0.113.2" $N nft_counter s1 ip t mapped
 check_eq "ping: s1 saw none from elsewhere" 0 nft_counter s1 ip t other
-check_eq "ping: netmap counted $((2 * N))" $((2 * N)) ctr_delta r1 netmap
+check_eq "ping: netmap and the fast path counted $((2 * N))" \
+	"netmap=$((2 * N)) forwarded=$((2 * N))" ctr_deltas r1 netmap forwarded
 
 ctr_snap r1
 nsbg h1 python3 "$NAT_TOOL" udp-echo 7000 >/tmp/nat-echo-h1.log
@@ -42,8 +48,28 @@ settle 5 listening h1 udp 7000
 check_eq "udp: s1 -> 203.0.113.2 answered from there" "ok 6" \
 	tool s1 udp-req 203.0.113.2:7000 --sport 47000 --count 6
 check_eq "udp: h1 saw s1 itself" "192.0.2.2:47000 64" sh -c "sort -u /tmp/nat-echo-h1.log"
-check_eq "udp: netmap counted 12" 12 ctr_delta r1 netmap
+check_eq "udp: netmap and the fast path counted 12" "netmap=12 forwarded=12" \
+	ctr_deltas r1 netmap forwarded
 check_eq "no flows: netmap is stateless" 0 nflows r1
+
+ctr_snap r1
+udp_echo s1 /tmp/nat-echo-s1.log
+check_eq "udp: 4000 bytes without DF, h1 -> s1 and back" "ok 3" \
+	tool h1 udp-req 192.0.2.2:7000 --sport 47001 --count 3 --size 4000 --nodf
+check_eq "udp: s1 saw 203.0.113.2" "203.0.113.2:47001 4000" \
+	sh -c "sort -u /tmp/nat-echo-s1.log"
+# the answers come in s1's fragments: reassembled, one packet each
+check_eq "udp: counters (requests fragmented by the fast path)" \
+	"netmap=6 forwarded=6 fragmented=3" ctr_deltas r1 netmap forwarded fragmented
+
+ctr_snap r1
+nsx r1 sysctl -qw net.ipv4.conf.in0.forwarding=0
+out=$(nsx h1 ping -c 2 -i 0.05 -W 1 192.0.2.2 2>&1) || true
+nsx r1 sysctl -qw net.ipv4.conf.in0.forwarding=1
+check_eq "forwarding off on in0: nothing gets through" "2 packets transmitted, 0 received" \
+	sh -c "echo '$out' | grep -o '[0-9]* packets transmitted, [0-9]* received'"
+check_eq "forwarding off: translated, left to the stack" "netmap=2 forwarded=0" \
+	ctr_deltas r1 netmap forwarded
 
 head -c 2M /dev/urandom >/tmp/nat-file
 nsbg s1 python3 "$NAT_TOOL" --timeout 20 tcp-sink 5001 /tmp/nat-up --ready /tmp/nat-r1 >/tmp/nat-sink.log

@@ -8,7 +8,8 @@
  *  - TTL <= 1 (time exceeded);
  *  - DF set and too big for the egress MTU (fragmentation needed).
  * Too big without DF: translated, then fragmented here.  GSO packets are
- * measured by their segments.
+ * measured by their segments.  Packets that netmap translates without a
+ * flow leave the same way by a route looked up per packet.
  */
 #include <linux/ip.h>
 #include <net/dst.h>
@@ -135,10 +136,27 @@ enum nc_nat_path {
 };
 
 /*
+ * The fast path a packet may take by @dst, its route (NULL: none that the
+ * fast path takes).  The stack routes what has no such route, and a GSO
+ * packet whose segments would need fragments: it segments that first.
+ */
+static enum nc_nat_path nc_nat_path_by(const struct sk_buff *skb,
+				       const struct nc_pkt *pkt,
+				       struct dst_entry *dst)
+{
+	if (!dst)
+		return NC_NAT_PATH_ROUTE;
+	if (!nc_nat_too_big(skb, pkt, dst_mtu(dst)))
+		return NC_NAT_PATH_FAST;
+	if (ip_hdr(skb)->frag_off & htons(IP_DF))
+		return NC_NAT_PATH_MTU;
+	return skb_is_gso(skb) ? NC_NAT_PATH_ROUTE : NC_NAT_PATH_FRAGMENT;
+}
+
+/*
  * The path of a packet that travels @dir in @f towards @to; *@dstp is the
- * route for the fast paths.  The stack routes what has no unicast route
- * (a local or unroutable destination), and a GSO packet whose segments
- * would need fragments: it segments that first.
+ * route for the fast paths: the flow's cached unicast route, if any (a
+ * local or unroutable destination has none).
  */
 static enum nc_nat_path nc_nat_path(struct nc_nat_net *nnn,
 				    struct nc_nat_flow *f, enum nc_nat_dir dir,
@@ -147,19 +165,10 @@ static enum nc_nat_path nc_nat_path(struct nc_nat_net *nnn,
 				    const struct nc_nat_tuple *to,
 				    struct dst_entry **dstp)
 {
-	struct dst_entry *dst;
-
 	if (ip_hdr(skb)->ttl <= 1)
 		return NC_NAT_PATH_TTL;
-	dst = nc_nat_way_dst(nnn->net, &f->way[dir], to);
-	*dstp = dst;
-	if (!dst)
-		return NC_NAT_PATH_ROUTE;
-	if (!nc_nat_too_big(skb, pkt, dst_mtu(dst)))
-		return NC_NAT_PATH_FAST;
-	if (ip_hdr(skb)->frag_off & htons(IP_DF))
-		return NC_NAT_PATH_MTU;
-	return skb_is_gso(skb) ? NC_NAT_PATH_ROUTE : NC_NAT_PATH_FRAGMENT;
+	*dstp = nc_nat_way_dst(nnn->net, &f->way[dir], to);
+	return nc_nat_path_by(skb, pkt, *dstp);
 }
 
 /**
@@ -225,5 +234,62 @@ enum nc_hook_ret nc_nat_forward_xlated(struct nc_nat_net *nnn,
 		return NC_HOOK_DROP;
 	}
 	nc_nat_output(nnn, skb, dst, path == NC_NAT_PATH_FRAGMENT);
+	return NC_HOOK_STOLEN;
+}
+
+/*
+ * The route the stack gives a packet it receives on @skb->dev, looked up
+ * the way ip_rcv does (so policy routing by the input device, reverse
+ * path filtering and the forwarding switch all apply), and set on @skb
+ * without a reference.  NULL unless it is a plain unicast forward: local
+ * delivery, broadcast, errors, ICMP redirects to send and tunnels
+ * (lwtunnel) stay the stack's.  Context: RCU read side.
+ */
+static struct dst_entry *nc_nat_input_route(struct sk_buff *skb)
+{
+	const struct iphdr *iph = ip_hdr(skb);
+	struct rtable *rt;
+
+	if (ip_route_input_noref(skb, iph->daddr, iph->saddr, iph->tos,
+				 skb->dev))
+		return NULL;
+	rt = skb_rtable(skb);
+	if (rt->rt_type != RTN_UNICAST || rt->rt_flags & RTCF_DOREDIRECT ||
+	    rt->dst.lwtstate)
+		return NULL;
+	return &rt->dst;
+}
+
+/**
+ * nc_nat_forward_routed - forward a packet translated without a flow
+ * @nnn: the netns
+ * @skb: the packet, translated (netmap)
+ * @pkt: its parse state
+ *
+ * With no flow to cache a route in, the route is looked up per packet, as
+ * the stack would; the packet then leaves as a flow's do.  What the fast
+ * path does not take goes to the stack translated, as it is: an expiring
+ * TTL, DF and too big, IP options (the stack acts on them), a packet that
+ * came with a route (a tunnel's metadata), anything not a unicast forward.
+ *
+ * Context: RCU read side, softirq.
+ */
+enum nc_hook_ret nc_nat_forward_routed(struct nc_nat_net *nnn,
+				       struct sk_buff *skb,
+				       struct nc_pkt *pkt)
+{
+	const struct iphdr *iph = ip_hdr(skb);
+	enum nc_nat_path path;
+
+	if (iph->ttl <= 1 || iph->ihl != 5 || skb_dst(skb))
+		return NC_HOOK_PASS;
+	path = nc_nat_path_by(skb, pkt, nc_nat_input_route(skb));
+	if (path != NC_NAT_PATH_FAST && path != NC_NAT_PATH_FRAGMENT) {
+		/* the stack routes it again: its own way, with its errors */
+		skb_dst_drop(skb);
+		return NC_HOOK_PASS;
+	}
+	nc_nat_count(nnn, NC_NAT_R_FORWARDED);
+	nc_nat_output(nnn, skb, skb_dst(skb), path == NC_NAT_PATH_FRAGMENT);
 	return NC_HOOK_STOLEN;
 }

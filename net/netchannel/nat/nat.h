@@ -294,6 +294,9 @@ enum nc_hook_ret nc_nat_forward_xlated(struct nc_nat_net *nnn,
 				       enum nc_nat_dir dir,
 				       struct sk_buff *skb,
 				       struct nc_pkt *pkt);
+enum nc_hook_ret nc_nat_forward_routed(struct nc_nat_net *nnn,
+				       struct sk_buff *skb,
+				       struct nc_pkt *pkt);
 struct rtable *nc_nat_route(struct net *net, __be32 daddr, __be32 saddr);
 void nc_nat_way_release(struct nc_nat_way *way);
 

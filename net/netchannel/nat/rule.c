@@ -50,7 +50,7 @@ static enum nc_hook_ret nc_nat_netmap(struct sk_buff *skb, struct nc_pkt *pkt,
 		return NC_HOOK_DROP;
 	}
 	nc_nat_count(r->nnn, NC_NAT_R_NETMAP);
-	return NC_HOOK_PASS;
+	return nc_nat_forward_routed(r->nnn, skb, pkt);
 }
 
 /* Packets to a netmap target prefix go back to the original prefix. */

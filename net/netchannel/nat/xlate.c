@@ -293,6 +293,13 @@ enum nc_hook_ret nc_nat_rx(struct nc_dev *ncd, struct sk_buff *skb,
 			return nc_nat_icmp_error(nnn, skb, pkt);
 		return nc_nat_netmap_reverse(nnn, skb, pkt);
 	}
+	/*
+	 * No flows, no bindings (a binding lives as long as its flows): a
+	 * ruleset of netmap rules only, or a router before its first flow,
+	 * does not pay for two lookups in empty tables.
+	 */
+	if (!atomic_read(&nnn->nflows))
+		return nc_nat_netmap_reverse(nnn, skb, pkt);
 	th = nc_nat_lookup(nnn, &t);
 	if (th)
 		return nc_nat_forward(nnn, nc_nat_flow_of(th), th->t.dir, skb,
