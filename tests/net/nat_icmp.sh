@@ -4,14 +4,18 @@
 # IP_RECVERR: an error reaches such a socket only if the quoted packet is
 # exactly what the socket sent, so each check proves the quote was
 # translated back (addresses, ports, checksums good enough for h1's stack).
-#   - traceroute: TTL 1 -> time exceeded from r1 (10.0.1.1; the packet is
-#     punted to r1's stack untranslated: punt-ttl), TTL 2 -> time exceeded
+#   - traceroute: TTL 1 -> time exceeded from r1 (10.0.1.1; sent by the
+#     engine about the packet h1 sent: punt-ttl), TTL 2 -> time exceeded
 #     from r2 (192.0.2.254) translated back (icmp-translated); the same for
 #     ping with TTL 2 (the quoted echo identifier);
 #   - PMTU: a 1400-byte DF datagram to s2 makes r2 send frag-needed 1280,
 #     which reaches h1: the error, `ip route get` shows mtu 1280, the next
 #     send fails with EMSGSIZE; a 2000-byte DF datagram to s1 is too big
 #     for r1's out0 itself (punt-mtu): frag-needed 1500 from r1;
+#   - inbound too big: with r1's in0 at MTU 1280, a 1400-byte DF datagram
+#     from s1 to the outside endpoint of h1's flow gets frag-needed 1280
+#     from 192.0.2.1 quoting what s1 sent (not r1's own port unreachable
+#     for its outside address: the packet is not left to r1's stack);
 #   - an ICMP error with a bad checksum, crafted on s1 quoting h1's real
 #     flow, is dropped (icmp-bad-checksum) and h1 gets nothing; the same
 #     error with a good checksum arrives (port unreachable);
@@ -23,13 +27,23 @@ nat_topo
 ncnat r1 rule add oif out0 masquerade >/dev/null
 C="punt-ttl punt-mtu icmp-translated icmp-bad-checksum"
 
+# refused NAME ERROR NS DEST ARGS...: a probe from NS to DEST (with ARGS)
+# gets ERROR ("ICMP TYPE/CODE from ADDR info N") from r1's engine, which
+# counts it (punt-ttl or punt-mtu, by TYPE) and nothing else
+refused() {
+	local name=$1 err=$2 n=$3 dest=$4 want="punt-ttl=0 punt-mtu=1"
+	shift 4
+	[[ $err = "ICMP 11/"* ]] && want="punt-ttl=1 punt-mtu=0"
+	ctr_snap r1
+	check_eq "$name" "send: ok
+err: $err" tool "$n" probe "$dest" send,err "$@"
+	check_eq "$name: counters" "$want icmp-translated=0 icmp-bad-checksum=0" \
+		ctr_deltas r1 $C
+}
+
 # --- traceroute ---
-ctr_snap r1
-check_eq "ttl 1: time exceeded from r1" "send: ok
-err: ICMP 11/0 from 10.0.1.1 info 0" \
-	tool h1 probe 198.51.100.2:33434 send,err --sport 43434 --ttl 1
-check_eq "ttl 1: counters" "punt-ttl=1 punt-mtu=0 icmp-translated=0 icmp-bad-checksum=0" \
-	ctr_deltas r1 $C
+refused "ttl 1: time exceeded from r1" "ICMP 11/0 from 10.0.1.1 info 0" \
+	h1 198.51.100.2:33434 --sport 43434 --ttl 1
 ctr_snap r1
 check_eq "ttl 2: time exceeded from r2, translated" "send: ok
 err: ICMP 11/0 from 192.0.2.254 info 0" \
@@ -56,12 +70,17 @@ check "pmtu: h1 caches mtu 1280 to s2" sh -c \
 	"ip -n $(ns h1) route get 198.51.100.2 | grep -q 'mtu 1280'"
 check_eq "pmtu: counters (r2's error translated)" \
 	"punt-ttl=0 punt-mtu=0 icmp-translated=1 icmp-bad-checksum=0" ctr_deltas r1 $C
-ctr_snap r1
-check_eq "pmtu: too big for r1's out0: frag-needed 1500 from r1" "send: ok
-err: ICMP 3/4 from 10.0.1.1 info 1500" \
-	tool h1 probe 192.0.2.2:7000 send,err --sport 44001 --size 2000 --df
-check_eq "pmtu: counters (punted to r1's stack)" \
-	"punt-ttl=0 punt-mtu=1 icmp-translated=0 icmp-bad-checksum=0" ctr_deltas r1 $C
+refused "pmtu: too big for r1's out0: frag-needed 1500 from r1" \
+	"ICMP 3/4 from 10.0.1.1 info 1500" \
+	h1 192.0.2.2:7000 --sport 44001 --size 2000 --df
+tool h1 udp-send 192.0.2.2 7100 --sport 44002 >/dev/null
+check_eq "pmtu inbound: flow to reach" "192.0.2.1:44002" \
+	flowq r1 'f["inside"] == "10.0.1.2:44002"' outside
+mtu r1 in0 1280
+refused "pmtu inbound: frag-needed 1280 from r1's outside address" \
+	"ICMP 3/4 from 192.0.2.1 info 1280" \
+	s1 192.0.2.1:44002 --sport 7100 --size 1400 --df
+mtu r1 in0 9000
 
 # --- a crafted error with a bad checksum, then with a good one ---
 nsbg s1 python3 "$NAT_TOOL" udp-echo 7000

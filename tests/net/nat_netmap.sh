@@ -10,6 +10,8 @@
 #     created;
 #   - 4000-byte datagrams without DF from h1 (MTU 9000) leave r1 towards
 #     s1 (MTU 1500) in fragments made by the fast path, and are answered;
+#   - TTL 1 both ways, and DF and too big for r1's out0: the senders get
+#     time exceeded and frag-needed from r1, quoting what they sent;
 #   - with forwarding off on r1's inside device, the route is the stack's:
 #     the packets are translated, then left to the stack, which drops them;
 #   - TCP both ways through the mapping, compared byte for byte; no
@@ -63,13 +65,26 @@ check_eq "udp: counters (requests fragmented by the fast path)" \
 	"netmap=6 forwarded=6 fragmented=3" ctr_deltas r1 netmap forwarded fragmented
 
 ctr_snap r1
+check_eq "ttl 1 out: time exceeded from r1" "send: ok
+err: ICMP 11/0 from 10.0.1.1 info 0" \
+	tool h1 probe 192.0.2.2:7000 send,err --sport 47002 --ttl 1
+check_eq "ttl 1 in: time exceeded from r1" "send: ok
+err: ICMP 11/0 from 192.0.2.1 info 0" \
+	tool s1 probe 203.0.113.2:7000 send,err --sport 47003 --ttl 1
+check_eq "pmtu: frag-needed 1500 from r1" "send: ok
+err: ICMP 3/4 from 10.0.1.1 info 1500" \
+	tool h1 probe 192.0.2.2:7000 send,err --sport 47004 --size 2000 --df
+check_eq "ttl and pmtu: counters" "netmap=3 punt-ttl=2 punt-mtu=1 forwarded=0" \
+	ctr_deltas r1 netmap punt-ttl punt-mtu forwarded
+
+ctr_snap r1
 nsx r1 sysctl -qw net.ipv4.conf.in0.forwarding=0
 out=$(nsx h1 ping -c 2 -i 0.05 -W 1 192.0.2.2 2>&1) || true
 nsx r1 sysctl -qw net.ipv4.conf.in0.forwarding=1
 check_eq "forwarding off on in0: nothing gets through" "2 packets transmitted, 0 received" \
 	sh -c "echo '$out' | grep -o '[0-9]* packets transmitted, [0-9]* received'"
-check_eq "forwarding off: translated, left to the stack" "netmap=2 forwarded=0" \
-	ctr_deltas r1 netmap forwarded
+check_eq "forwarding off: translated, left to the stack" \
+	"netmap=2 punt-route=2 forwarded=0" ctr_deltas r1 netmap punt-route forwarded
 
 head -c 2M /dev/urandom >/tmp/nat-file
 nsbg s1 python3 "$NAT_TOOL" --timeout 20 tcp-sink 5001 /tmp/nat-up --ready /tmp/nat-r1 >/tmp/nat-sink.log

@@ -2,17 +2,20 @@
 /*
  * Fast forwarding: a translated packet leaves through a route cached per
  * flow and direction, with its TTL decremented, through the neighbour
- * layer, and never enters the IP stack.  What the fast path does not
- * handle goes to the stack before translation, so that the sender gets
- * the stack's own ICMP error about the packet it sent:
+ * layer, and never enters the IP stack.  Packets that netmap translates
+ * without a flow leave the same way by a route looked up per packet.
+ * A packet the route says is forwarded but cannot be gets the ICMP error
+ * ip_forward() would send, about the packet as it arrived, and is dropped:
  *  - TTL <= 1 (time exceeded);
  *  - DF set and too big for the egress MTU (fragmentation needed).
  * Too big without DF: translated, then fragmented here.  GSO packets are
- * measured by their segments.  Packets that netmap translates without a
- * flow leave the same way by a route looked up per packet.
+ * measured by their segments.  What has no route the fast path takes
+ * (local, broadcast, unroutable) is translated and left to the stack.
  */
+#include <linux/icmp.h>
 #include <linux/ip.h>
 #include <net/dst.h>
+#include <net/icmp.h>
 #include <net/ip.h>
 #include <net/neighbour.h>
 #include <net/route.h>
@@ -126,19 +129,19 @@ static void nc_nat_output(struct nc_nat_net *nnn, struct sk_buff *skb,
 	nc_nat_xmit(nnn->net, NULL, skb);
 }
 
-/* How a packet of a flow leaves, decided before it is translated. */
+/* How a packet leaves, decided before it is translated. */
 enum nc_nat_path {
-	NC_NAT_PATH_FAST,	/* out through the flow's cached route */
+	NC_NAT_PATH_FAST,	/* out through its route */
 	NC_NAT_PATH_FRAGMENT,	/* the same, in fragments */
 	NC_NAT_PATH_ROUTE,	/* translated, then routed by the stack */
-	NC_NAT_PATH_TTL,	/* to the stack as it is: its TTL runs out */
-	NC_NAT_PATH_MTU,	/* to the stack as it is: DF and too big */
+	NC_NAT_PATH_TTL,	/* time exceeded sent, dropped */
+	NC_NAT_PATH_MTU,	/* fragmentation needed sent, dropped */
 };
 
 /*
- * The fast path a packet may take by @dst, its route (NULL: none that the
- * fast path takes).  The stack routes what has no such route, and a GSO
- * packet whose segments would need fragments: it segments that first.
+ * The path of a packet by @dst, its route if the fast path may take it
+ * (NULL: the stack's).  A GSO packet whose segments would need fragments
+ * goes to the stack too: it segments first.
  */
 static enum nc_nat_path nc_nat_path_by(const struct sk_buff *skb,
 				       const struct nc_pkt *pkt,
@@ -146,6 +149,8 @@ static enum nc_nat_path nc_nat_path_by(const struct sk_buff *skb,
 {
 	if (!dst)
 		return NC_NAT_PATH_ROUTE;
+	if (ip_hdr(skb)->ttl <= 1)
+		return NC_NAT_PATH_TTL;
 	if (!nc_nat_too_big(skb, pkt, dst_mtu(dst)))
 		return NC_NAT_PATH_FAST;
 	if (ip_hdr(skb)->frag_off & htons(IP_DF))
@@ -154,9 +159,9 @@ static enum nc_nat_path nc_nat_path_by(const struct sk_buff *skb,
 }
 
 /*
- * The path of a packet that travels @dir in @f towards @to; *@dstp is the
- * route for the fast paths: the flow's cached unicast route, if any (a
- * local or unroutable destination has none).
+ * The path of a packet that travels @dir in @f towards @to; *@dstp is its
+ * route: the flow's cached unicast route, if any (a local or unroutable
+ * destination has none).
  */
 static enum nc_nat_path nc_nat_path(struct nc_nat_net *nnn,
 				    struct nc_nat_flow *f, enum nc_nat_dir dir,
@@ -165,10 +170,51 @@ static enum nc_nat_path nc_nat_path(struct nc_nat_net *nnn,
 				    const struct nc_nat_tuple *to,
 				    struct dst_entry **dstp)
 {
-	if (ip_hdr(skb)->ttl <= 1)
-		return NC_NAT_PATH_TTL;
 	*dstp = nc_nat_way_dst(nnn->net, &f->way[dir], to);
 	return nc_nat_path_by(skb, pkt, *dstp);
+}
+
+/*
+ * Refuse a packet that the route @dst says is forwarded (@path: TTL or
+ * MTU) with ip_forward()'s ICMP error, about the packet as it arrived.
+ * Sent here, not left to the stack: the stack would route the packet
+ * untranslated, and an inbound one, addressed to a mapping's outside
+ * endpoint, is the router's own: it would answer with a port unreachable
+ * or a TCP reset.  icmp_send() rate-limits, and picks the source address
+ * as for the stack's errors.
+ */
+static enum nc_hook_ret nc_nat_refuse(struct nc_nat_net *nnn,
+				      struct sk_buff *skb, struct nc_pkt *pkt,
+				      struct dst_entry *dst,
+				      enum nc_nat_path path)
+{
+	skb_dst_drop(skb);
+	skb_dst_set_noref(skb, dst);
+	if (path == NC_NAT_PATH_TTL) {
+		nc_nat_count(nnn, NC_NAT_R_PUNT_TTL);
+		icmp_send(skb, ICMP_TIME_EXCEEDED, ICMP_EXC_TTL, 0);
+	} else {
+		nc_nat_count(nnn, NC_NAT_R_PUNT_MTU);
+		icmp_send(skb, ICMP_DEST_UNREACH, ICMP_FRAG_NEEDED,
+			  htonl(dst_mtu(dst)));
+	}
+	pkt->reason = NETCHANNEL_REASON_CONSUMER;
+	return NC_HOOK_DROP;
+}
+
+/* A translated packet leaves by @path: out by @dst, or to the stack. */
+static enum nc_hook_ret nc_nat_leave(struct nc_nat_net *nnn,
+				     struct sk_buff *skb,
+				     struct dst_entry *dst,
+				     enum nc_nat_path path)
+{
+	if (path == NC_NAT_PATH_ROUTE) {
+		nc_nat_count(nnn, NC_NAT_R_PUNT_ROUTE);
+		return NC_HOOK_PASS;
+	}
+	nc_nat_count(nnn, NC_NAT_R_FORWARDED);
+	nc_nat_output(nnn, skb, dst, path == NC_NAT_PATH_FRAGMENT);
+	return NC_HOOK_STOLEN;
 }
 
 /**
@@ -185,35 +231,26 @@ enum nc_hook_ret nc_nat_forward(struct nc_nat_net *nnn,
 				struct nc_nat_flow *f, enum nc_nat_dir dir,
 				struct sk_buff *skb, struct nc_pkt *pkt)
 {
-	struct dst_entry *dst = NULL;
+	struct dst_entry *dst;
 	struct nc_nat_tuple to;
 	enum nc_nat_path path;
 
 	nc_nat_invert(&f->th[!dir].t, &to);
 	path = nc_nat_path(nnn, f, dir, skb, pkt, &to, &dst);
-	if (path == NC_NAT_PATH_TTL || path == NC_NAT_PATH_MTU) {
-		nc_nat_count(nnn, path == NC_NAT_PATH_TTL ?
-			     NC_NAT_R_PUNT_TTL : NC_NAT_R_PUNT_MTU);
-		return NC_HOOK_PASS;
-	}
+	if (path == NC_NAT_PATH_TTL || path == NC_NAT_PATH_MTU)
+		return nc_nat_refuse(nnn, skb, pkt, dst, path);
 	nc_nat_touch(nnn, f, dir, skb, pkt);
 	if (!nc_nat_xlate(skb, pkt, &f->th[dir].t, &to)) {
 		nc_nat_count(nnn, NC_NAT_R_NOMEM);
 		pkt->reason = NETCHANNEL_REASON_NOMEM;
 		return NC_HOOK_DROP;
 	}
-	if (path == NC_NAT_PATH_ROUTE) {
-		nc_nat_count(nnn, NC_NAT_R_PUNT_ROUTE);
-		return NC_HOOK_PASS;
-	}
-	nc_nat_count(nnn, NC_NAT_R_FORWARDED);
-	nc_nat_output(nnn, skb, dst, path == NC_NAT_PATH_FRAGMENT);
-	return NC_HOOK_STOLEN;
+	return nc_nat_leave(nnn, skb, dst, path);
 }
 
 /*
  * Forward an already translated packet (ICMP errors) the same way; what
- * the fast path does not take goes to the stack.
+ * the fast path does not take goes to the stack (no error about an error).
  */
 enum nc_hook_ret nc_nat_forward_xlated(struct nc_nat_net *nnn,
 				       struct nc_nat_flow *f,
@@ -221,7 +258,7 @@ enum nc_hook_ret nc_nat_forward_xlated(struct nc_nat_net *nnn,
 				       struct sk_buff *skb,
 				       struct nc_pkt *pkt)
 {
-	struct dst_entry *dst = NULL;
+	struct dst_entry *dst;
 	struct nc_nat_tuple to;
 	enum nc_nat_path path;
 
@@ -238,58 +275,68 @@ enum nc_hook_ret nc_nat_forward_xlated(struct nc_nat_net *nnn,
 }
 
 /*
- * The route the stack gives a packet it receives on @skb->dev, looked up
- * the way ip_rcv does (so policy routing by the input device, reverse
- * path filtering and the forwarding switch all apply), and set on @skb
- * without a reference.  NULL unless it is a plain unicast forward: local
- * delivery, broadcast, errors, ICMP redirects to send and tunnels
- * (lwtunnel) stay the stack's.  Context: RCU read side.
+ * The route the stack would give a packet from @saddr to @daddr received
+ * on @skb->dev, looked up as ip_rcv does (so policy routing by the input
+ * device, reverse path filtering and the forwarding switch all apply), and
+ * set on @skb without a reference.  NULL, and no route set, unless it is a
+ * plain unicast forward: local delivery, broadcast, errors, ICMP redirects
+ * to send and tunnels (lwtunnel) stay the stack's.  Context: RCU read side.
  */
-static struct dst_entry *nc_nat_input_route(struct sk_buff *skb)
+static struct dst_entry *nc_nat_input_route(struct sk_buff *skb,
+					    __be32 saddr, __be32 daddr)
 {
-	const struct iphdr *iph = ip_hdr(skb);
 	struct rtable *rt;
 
-	if (ip_route_input_noref(skb, iph->daddr, iph->saddr, iph->tos,
+	if (ip_route_input_noref(skb, daddr, saddr, ip_hdr(skb)->tos,
 				 skb->dev))
 		return NULL;
 	rt = skb_rtable(skb);
 	if (rt->rt_type != RTN_UNICAST || rt->rt_flags & RTCF_DOREDIRECT ||
-	    rt->dst.lwtstate)
+	    rt->dst.lwtstate) {
+		skb_dst_drop(skb);
 		return NULL;
+	}
 	return &rt->dst;
 }
 
 /**
- * nc_nat_forward_routed - forward a packet translated without a flow
+ * nc_nat_forward_stateless - translate and forward a packet without a flow
  * @nnn: the netns
- * @skb: the packet, translated (netmap)
+ * @skb: the packet, untranslated
  * @pkt: its parse state
+ * @field: the address netmap rewrites (source, or destination)
+ * @to: its new value
  *
- * With no flow to cache a route in, the route is looked up per packet, as
- * the stack would; the packet then leaves as a flow's do.  What the fast
- * path does not take goes to the stack translated, as it is: an expiring
- * TTL, DF and too big, IP options (the stack acts on them), a packet that
- * came with a route (a tunnel's metadata), anything not a unicast forward.
+ * With no flow to cache a route in, the route of the translated packet
+ * is looked up per packet, as the stack would; then the packet goes as a
+ * flow's does.  A packet with IP options, which the stack acts on, or
+ * that came with a route (a tunnel's metadata) is the stack's.
  *
  * Context: RCU read side, softirq.
  */
-enum nc_hook_ret nc_nat_forward_routed(struct nc_nat_net *nnn,
-				       struct sk_buff *skb,
-				       struct nc_pkt *pkt)
+enum nc_hook_ret nc_nat_forward_stateless(struct nc_nat_net *nnn,
+					  struct sk_buff *skb,
+					  struct nc_pkt *pkt,
+					  enum nc_field field,
+					  const union nc_addr *to)
 {
 	const struct iphdr *iph = ip_hdr(skb);
+	struct dst_entry *dst = NULL;
 	enum nc_nat_path path;
 
-	if (iph->ttl <= 1 || iph->ihl != 5 || skb_dst(skb))
-		return NC_HOOK_PASS;
-	path = nc_nat_path_by(skb, pkt, nc_nat_input_route(skb));
-	if (path != NC_NAT_PATH_FAST && path != NC_NAT_PATH_FRAGMENT) {
-		/* the stack routes it again: its own way, with its errors */
-		skb_dst_drop(skb);
-		return NC_HOOK_PASS;
+	if (iph->ihl == 5 && !skb_dst(skb))
+		dst = nc_nat_input_route(skb, field == NC_FIELD_SADDR ?
+					 to->ip : iph->saddr,
+					 field == NC_FIELD_DADDR ?
+					 to->ip : iph->daddr);
+	path = nc_nat_path_by(skb, pkt, dst);
+	if (path == NC_NAT_PATH_TTL || path == NC_NAT_PATH_MTU)
+		return nc_nat_refuse(nnn, skb, pkt, dst, path);
+	if (!nc_rewrite_field(skb, pkt, field, to) ||
+	    !nc_csum_apply(skb, pkt)) {
+		nc_nat_count(nnn, NC_NAT_R_NOMEM);
+		pkt->reason = NETCHANNEL_REASON_NOMEM;
+		return NC_HOOK_DROP;
 	}
-	nc_nat_count(nnn, NC_NAT_R_FORWARDED);
-	nc_nat_output(nnn, skb, skb_dst(skb), path == NC_NAT_PATH_FRAGMENT);
-	return NC_HOOK_STOLEN;
+	return nc_nat_leave(nnn, skb, dst, path);
 }

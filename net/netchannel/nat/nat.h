@@ -154,12 +154,12 @@ enum nc_nat_reason {
 	NC_NAT_R_ICMP_BAD_CSUM,		/* ICMP error with a bad checksum */
 	NC_NAT_R_ICMP_NO_FLOW,		/* ICMP error about no known flow */
 	NC_NAT_R_ICMP_XLATED,		/* ICMP errors translated */
-	NC_NAT_R_PUNT_TTL,		/* TTL <= 1: to the stack untranslated */
-	NC_NAT_R_PUNT_MTU,		/* DF and too big: to the stack */
+	NC_NAT_R_PUNT_TTL,		/* TTL <= 1: time exceeded sent, dropped */
+	NC_NAT_R_PUNT_MTU,		/* DF and too big: frag needed sent, dropped */
 	NC_NAT_R_PUNT_ROUTE,		/* no unicast route: translated, to stack */
 	NC_NAT_R_FRAGMENTED,		/* forwarded in fragments */
 	NC_NAT_R_FORWARDED,		/* forwarded by the fast path */
-	NC_NAT_R_NETMAP,		/* translated statelessly */
+	NC_NAT_R_NETMAP,		/* packets of netmap rules */
 	__NC_NAT_R_MAX,
 };
 
@@ -294,9 +294,11 @@ enum nc_hook_ret nc_nat_forward_xlated(struct nc_nat_net *nnn,
 				       enum nc_nat_dir dir,
 				       struct sk_buff *skb,
 				       struct nc_pkt *pkt);
-enum nc_hook_ret nc_nat_forward_routed(struct nc_nat_net *nnn,
-				       struct sk_buff *skb,
-				       struct nc_pkt *pkt);
+enum nc_hook_ret nc_nat_forward_stateless(struct nc_nat_net *nnn,
+					  struct sk_buff *skb,
+					  struct nc_pkt *pkt,
+					  enum nc_field field,
+					  const union nc_addr *to);
 struct rtable *nc_nat_route(struct net *net, __be32 daddr, __be32 saddr);
 void nc_nat_way_release(struct nc_nat_way *way);
 

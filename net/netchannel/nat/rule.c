@@ -37,20 +37,14 @@ static enum nc_hook_ret nc_nat_netmap(struct sk_buff *skb, struct nc_pkt *pkt,
 {
 	__be32 mask = nc_nat_mask(r->plen);
 	union nc_addr to = {};
-	enum nc_field field;
 	__be32 from, base;
 
-	field = reverse ? NC_FIELD_DADDR : NC_FIELD_SADDR;
 	from = reverse ? pkt->key.dst.ip : pkt->key.src.ip;
 	base = reverse ? r->from_prefix : r->prefix;
 	to.ip = base | (from & ~mask);
-	if (!nc_rewrite_field(skb, pkt, field, &to) ||
-	    !nc_csum_apply(skb, pkt)) {
-		pkt->reason = NETCHANNEL_REASON_NOMEM;
-		return NC_HOOK_DROP;
-	}
 	nc_nat_count(r->nnn, NC_NAT_R_NETMAP);
-	return nc_nat_forward_routed(r->nnn, skb, pkt);
+	return nc_nat_forward_stateless(r->nnn, skb, pkt, reverse ?
+					NC_FIELD_DADDR : NC_FIELD_SADDR, &to);
 }
 
 /* Packets to a netmap target prefix go back to the original prefix. */
