@@ -15,6 +15,11 @@
 #     (r1 sends frag-needed 1500), r2's frag-needed 1280 translated back to
 #     h1 (h1 caches mtu 1280);
 #   - flow list: every flow with its inside, outside and remote endpoint;
+#   - IP options travel through the fast path as they came: ping -R
+#     works (the stack would drop a packet from r1's own address);
+#   - the fast path sets the egress priority from TOS as ip_forward()
+#     does: pings whose DSCP h1's nftables rewrote (so their socket's
+#     priority is not it) queue in band 0 of a prio qdisc on r1's out0;
 #   - no InCsumErrors in any namespace after each part.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/nat_lib.sh"
@@ -112,4 +117,19 @@ check_eq "tcp: download s2 -> h1" "fetched" tool h1 --timeout 30 tcp-fetch 198.5
 check "tcp: download identical" cmp /tmp/nat-big /tmp/nat-down
 check_eq "tcp: nothing dropped for want of memory" 0 ctr r1 nomem
 check_csum "tcp: no checksum errors"
+
+# --- IP options, TOS ---
+ctr_snap r1
+check "options: ping -R answered" nsx h1 ping -c1 -W2 -R 192.0.2.2
+check_eq "options: by the fast path" "punt-route=0 forwarded=2" \
+	ctr_deltas r1 punt-route forwarded
+nsx h1 nft add table ip q
+nsx h1 nft add chain ip q post '{ type filter hook postrouting priority 0; }'
+nsx h1 nft add rule ip q post ip protocol icmp ip dscp set 4	# TOS 0x10
+nsx r1 tc qdisc add dev out0 root handle 1: prio
+nsx h1 ping -c 5 -i 0.05 -W 2 192.0.2.2 >/dev/null 2>&1
+check_eq "tos: low delay queued in band 0 of r1's out0" 5 sh -c \
+	"tc -n $(ns r1) -s class show dev out0 classid 1:1 | awk '/Sent/ { print \$4 }'"
+nsx r1 tc qdisc del dev out0 root
+nsx h1 nft delete table ip q
 nc_done

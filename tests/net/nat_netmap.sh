@@ -10,6 +10,8 @@
 #     created;
 #   - 4000-byte datagrams without DF from h1 (MTU 9000) leave r1 towards
 #     s1 (MTU 1500) in fragments made by the fast path, and are answered;
+#   - IP options go to r1's stack, which acts on them: ping -R records
+#     r1's addresses both ways (punt-route);
 #   - TTL 1 both ways, and DF and too big for r1's out0: the senders get
 #     time exceeded and frag-needed from r1, quoting what they sent;
 #   - with forwarding off on r1's inside device, the route is the stack's:
@@ -63,6 +65,14 @@ check_eq "udp: s1 saw 203.0.113.2" "203.0.113.2:47001 4000" \
 # the answers come in s1's fragments: reassembled, one packet each
 check_eq "udp: counters (requests fragmented by the fast path)" \
 	"netmap=6 forwarded=6 fragmented=3" ctr_deltas r1 netmap forwarded fragmented
+
+ctr_snap r1
+out=$(nsx h1 ping -c1 -W2 -R 192.0.2.2 2>&1) || true
+check_eq "options: r1 recorded its route both ways" \
+	"10.0.1.2 192.0.2.1 192.0.2.2 192.0.2.2 10.0.1.1 10.0.1.2" \
+	sh -c "echo '$out' | awk '/^RR:/ { rr = 1 } rr && NF == 1 || /^RR:/ { print \$NF } /^\$/ { rr = 0 }' | xargs"
+check_eq "options: left to r1's stack, translated" \
+	"netmap=2 punt-route=2 forwarded=0" ctr_deltas r1 netmap punt-route forwarded
 
 ctr_snap r1
 check_eq "ttl 1 out: time exceeded from r1" "send: ok

@@ -113,6 +113,9 @@ static void nc_nat_output(struct nc_nat_net *nnn, struct sk_buff *skb,
 	u16 frag_max = IPCB(skb)->frag_max_size;
 
 	ip_decrease_ttl(ip_hdr(skb));
+	/* queueing by TOS on the egress device, as ip_forward() sets it */
+	if (READ_ONCE(nnn->net->ipv4.sysctl_ip_fwd_update_priority))
+		skb->priority = rt_tos2priority(ip_hdr(skb)->tos);
 	skb_forward_csum(skb);
 	skb->dev = dst->dev;
 	skb->tstamp = 0;
@@ -309,8 +312,12 @@ static struct dst_entry *nc_nat_input_route(struct sk_buff *skb,
  *
  * With no flow to cache a route in, the route of the translated packet
  * is looked up per packet, as the stack would; then the packet goes as a
- * flow's does.  A packet with IP options, which the stack acts on, or
- * that came with a route (a tunnel's metadata) is the stack's.
+ * flow's does.  The stack gets a packet that came with a route (a
+ * tunnel's metadata), and one with IP options, which it acts on (records
+ * the route; drops source routing unless accept_source_route allows it).
+ * Flows cannot hand their packets to the stack so: the source of a
+ * masqueraded packet is the router's own, which the stack drops as a
+ * martian; their options travel as they came.
  *
  * Context: RCU read side, softirq.
  */
@@ -324,7 +331,7 @@ enum nc_hook_ret nc_nat_forward_stateless(struct nc_nat_net *nnn,
 	struct dst_entry *dst = NULL;
 	enum nc_nat_path path;
 
-	if (iph->ihl == 5 && !skb_dst(skb))
+	if (!skb_dst(skb) && iph->ihl == 5)
 		dst = nc_nat_input_route(skb, field == NC_FIELD_SADDR ?
 					 to->ip : iph->saddr,
 					 field == NC_FIELD_DADDR ?
