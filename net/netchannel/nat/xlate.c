@@ -322,19 +322,34 @@ static __be32 nc_nat_pool_addr(const struct nc_nat_rule *r, __be32 in)
 	return htonl(ntohl(r->addr_min) + jhash_1word((__force u32)in, 0) % n);
 }
 
-/* The address masquerade uses: the egress device's primary address. */
+/*
+ * The address masquerade uses: the egress device's primary address; none
+ * for a destination that is not routed on (see nc_nat_delivered()).
+ */
 static __be32 nc_nat_masq_addr(struct sk_buff *skb, __be32 daddr)
 {
 	struct rtable *rt;
-	__be32 addr;
+	__be32 addr = 0;
 
 	rt = nc_nat_route(dev_net(skb->dev), daddr, 0);
 	if (IS_ERR(rt))
 		return 0;
-	addr = inet_select_addr(rt->dst.dev, rt_nexthop(rt, daddr),
-				RT_SCOPE_UNIVERSE);
+	if (rt->rt_type == RTN_UNICAST)
+		addr = inet_select_addr(rt->dst.dev, rt_nexthop(rt, daddr),
+					RT_SCOPE_UNIVERSE);
 	ip_rt_put(rt);
 	return addr;
+}
+
+/*
+ * Is @daddr the router's own (or a broadcast or multicast address)?  Source
+ * translation is for packets routed on, as netfilter does it on the way
+ * out: a packet the stack delivers here keeps its source, or the stack
+ * would see its own address as the source and drop it as a martian.
+ */
+static bool nc_nat_delivered(struct sk_buff *skb, __be32 daddr)
+{
+	return inet_addr_type(dev_net(skb->dev), daddr) != RTN_UNICAST;
 }
 
 /* Would the target answer straight back out of the device it came in? */
@@ -382,7 +397,8 @@ static bool nc_nat_plan(struct sk_buff *skb, const struct nc_nat_rule *r,
 	p->bind_addr = 0;
 	switch (r->verdict) {
 	case NETCHANNEL_VERDICT_SNAT:
-		p->bind_addr = nc_nat_pool_addr(r, t->src);
+		if (!nc_nat_delivered(skb, t->dst))
+			p->bind_addr = nc_nat_pool_addr(r, t->src);
 		break;
 	case NETCHANNEL_VERDICT_MASQUERADE:
 		p->bind_addr = nc_nat_masq_addr(skb, t->dst);
@@ -484,8 +500,9 @@ enum nc_hook_ret nc_nat_new_flow(struct sk_buff *skb, struct nc_pkt *pkt,
 	/* netmap is stateless; other protocols have no flows: untouched */
 	if (pkt->key.family != AF_INET || !nc_nat_tuple_of(skb, pkt, &t))
 		return NC_HOOK_PASS;
+	/* delivered here, or masquerade without an address: untouched */
 	if (!nc_nat_plan(skb, r, &t, &plan))
-		return NC_HOOK_PASS;	/* masquerade without an address */
+		return NC_HOOK_PASS;
 	f = nc_nat_create(nnn, skb, r, handle, &t, &plan, &why);
 	if (!f) {
 		nc_nat_count(nnn, why);
