@@ -205,6 +205,14 @@ static enum nc_hook_ret nc_nat_refuse(struct nc_nat_net *nnn,
 	return NC_HOOK_DROP;
 }
 
+/* Drop a packet that could not be made writable (or grown), counted. */
+enum nc_hook_ret nc_nat_drop_nomem(struct nc_nat_net *nnn, struct nc_pkt *pkt)
+{
+	nc_nat_count(nnn, NC_NAT_R_NOMEM);
+	pkt->reason = NETCHANNEL_REASON_NOMEM;
+	return NC_HOOK_DROP;
+}
+
 /* A translated packet leaves by @path: out by @dst, or to the stack. */
 static enum nc_hook_ret nc_nat_leave(struct nc_nat_net *nnn,
 				     struct sk_buff *skb,
@@ -243,11 +251,8 @@ enum nc_hook_ret nc_nat_forward(struct nc_nat_net *nnn,
 	if (path == NC_NAT_PATH_TTL || path == NC_NAT_PATH_MTU)
 		return nc_nat_refuse(nnn, skb, pkt, dst, path);
 	nc_nat_touch(nnn, f, dir, skb, pkt);
-	if (!nc_nat_xlate(skb, pkt, &f->th[dir].t, &to)) {
-		nc_nat_count(nnn, NC_NAT_R_NOMEM);
-		pkt->reason = NETCHANNEL_REASON_NOMEM;
-		return NC_HOOK_DROP;
-	}
+	if (!nc_nat_xlate(skb, pkt, &f->th[dir].t, &to))
+		return nc_nat_drop_nomem(nnn, pkt);
 	return nc_nat_leave(nnn, skb, dst, path);
 }
 
@@ -340,10 +345,7 @@ enum nc_hook_ret nc_nat_forward_stateless(struct nc_nat_net *nnn,
 	if (path == NC_NAT_PATH_TTL || path == NC_NAT_PATH_MTU)
 		return nc_nat_refuse(nnn, skb, pkt, dst, path);
 	if (!nc_rewrite_field(skb, pkt, field, to) ||
-	    !nc_csum_apply(skb, pkt)) {
-		nc_nat_count(nnn, NC_NAT_R_NOMEM);
-		pkt->reason = NETCHANNEL_REASON_NOMEM;
-		return NC_HOOK_DROP;
-	}
+	    !nc_csum_apply(skb, pkt))
+		return nc_nat_drop_nomem(nnn, pkt);
 	return nc_nat_leave(nnn, skb, dst, path);
 }

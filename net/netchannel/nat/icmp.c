@@ -229,7 +229,5 @@ enum nc_hook_ret nc_nat_icmp_error(struct nc_nat_net *nnn,
 	return nc_nat_forward_xlated(nnn, f, dir, skb, pkt);
 
 err_nomem:
-	nc_nat_count(nnn, NC_NAT_R_NOMEM);
-	pkt->reason = NETCHANNEL_REASON_NOMEM;
-	return NC_HOOK_DROP;
+	return nc_nat_drop_nomem(nnn, pkt);
 }

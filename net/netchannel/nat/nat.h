@@ -294,6 +294,7 @@ enum nc_hook_ret nc_nat_forward_xlated(struct nc_nat_net *nnn,
 				       enum nc_nat_dir dir,
 				       struct sk_buff *skb,
 				       struct nc_pkt *pkt);
+enum nc_hook_ret nc_nat_drop_nomem(struct nc_nat_net *nnn, struct nc_pkt *pkt);
 enum nc_hook_ret nc_nat_forward_stateless(struct nc_nat_net *nnn,
 					  struct sk_buff *skb,
 					  struct nc_pkt *pkt,
