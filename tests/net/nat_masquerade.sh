@@ -14,6 +14,10 @@
 #     byte for byte: GSO packets, the too-big-with-DF punt to the stack
 #     (r1 sends frag-needed 1500), r2's frag-needed 1280 translated back to
 #     h1 (h1 caches mtu 1280);
+#   - TCP upload without DF (h1 with path MTU discovery off) to s1, which
+#     announces a 9000-byte MSS: h1's GSO packets of 9000-byte segments
+#     are segmented and fragmented by r1, as the stack would do, and none
+#     goes to the stack (which would drop r1's own source as a martian);
 #   - flow list: every flow with its inside, outside and remote endpoint;
 #   - IP options travel through the fast path as they came: ping -R
 #     works (the stack would drop a packet from r1's own address);
@@ -98,17 +102,26 @@ check_csum "frag: no checksum errors"
 # 9000-byte segments and path MTU discovery has to run through the NAT.
 ip -n "$(ns s2)" route replace default via 198.51.100.1 advmss 8960
 head -c 4M /dev/urandom >/tmp/nat-big
+# upload LABEL NS ADDR PORT: /tmp/nat-big from h1 to a TCP sink in NS at
+# ADDR:PORT, compared byte for byte; the sink writes its peer to
+# /tmp/nat-sink-PORT.log
+upload() {
+	local label=$1 n=$2 addr=$3 port=$4
+	nsbg "$n" python3 "$NAT_TOOL" --timeout 30 tcp-sink "$port" "/tmp/nat-up-$port" \
+		--ready "/tmp/nat-ready-$port" >"/tmp/nat-sink-$port.log"
+	settle 5 test -e "/tmp/nat-ready-$port"
+	check_eq "$label: upload h1 -> $n" "sent" \
+		tool h1 --timeout 30 tcp-send "$addr" "$port" /tmp/nat-big
+	settle 10 grep -q . "/tmp/nat-sink-$port.log"
+	check "$label: upload identical" cmp /tmp/nat-big "/tmp/nat-up-$port"
+}
 ctr_snap r1
-nsbg s2 python3 "$NAT_TOOL" --timeout 30 tcp-sink 5001 /tmp/nat-up --ready /tmp/nat-ready1 >/tmp/nat-sink.log
-settle 5 test -e /tmp/nat-ready1
-check_eq "tcp: upload h1 -> s2" "sent" tool h1 --timeout 30 tcp-send 198.51.100.2 5001 /tmp/nat-big
-settle 10 grep -q . /tmp/nat-sink.log
-check "tcp: upload identical" cmp /tmp/nat-big /tmp/nat-up
-check_eq "tcp: s2 saw the connection from 192.0.2.1" 192.0.2.1 sh -c "cut -d: -f1 /tmp/nat-sink.log"
+upload tcp s2 198.51.100.2 5001
+check_eq "tcp: s2 saw the connection from 192.0.2.1" 192.0.2.1 sh -c "cut -d: -f1 /tmp/nat-sink-5001.log"
 check "tcp: r1 punted too-big DF packets" test "$(ctr_delta r1 punt-mtu)" -ge 1
 check "tcp: r2's frag-needed translated" test "$(ctr_delta r1 icmp-translated)" -ge 1
 check "tcp: h1 learnt mtu 1280" sh -c "ip -n $(ns h1) route get 198.51.100.2 | grep -q 'mtu 1280'"
-sport=$(sed -n 's/^[^:]*:\([0-9]*\)$/\1/p' /tmp/nat-sink.log)
+sport=$(sed -n 's/^[^:]*:\([0-9]*\)$/\1/p' /tmp/nat-sink-5001.log)
 check_eq "tcp: flow endpoints" "tcp 10.0.1.2:$sport 192.0.2.1:$sport 198.51.100.2:5001" \
 	flowq r1 'f["remote"] == "198.51.100.2:5001"' proto inside outside remote
 nsbg s2 python3 "$NAT_TOOL" --timeout 30 tcp-serve 5002 /tmp/nat-big --ready /tmp/nat-ready2 >/dev/null
@@ -117,6 +130,18 @@ check_eq "tcp: download s2 -> h1" "fetched" tool h1 --timeout 30 tcp-fetch 198.5
 check "tcp: download identical" cmp /tmp/nat-big /tmp/nat-down
 check_eq "tcp: nothing dropped for want of memory" 0 ctr r1 nomem
 check_csum "tcp: no checksum errors"
+
+# --- TCP without DF: GSO segments too big for out0 ---
+nsx h1 sysctl -qw net.ipv4.ip_no_pmtu_disc=1
+ip -n "$(ns s1)" route add 192.0.2.1/32 dev v0 advmss 8960
+ctr_snap r1
+upload "tcp no DF" s1 192.0.2.2 5003
+check "tcp no DF: r1 fragmented" test "$(ctr_delta r1 fragmented)" -ge 1
+check_eq "tcp no DF: none to the stack, no frag-needed" "punt-route=0 punt-mtu=0" \
+	ctr_deltas r1 punt-route punt-mtu
+check_csum "tcp no DF: no checksum errors"
+nsx h1 sysctl -qw net.ipv4.ip_no_pmtu_disc=0
+ip -n "$(ns s1)" route del 192.0.2.1/32 dev v0
 
 # --- IP options, TOS ---
 ctr_snap r1

@@ -9,8 +9,9 @@
  *  - TTL <= 1 (time exceeded);
  *  - DF set and too big for the egress MTU (fragmentation needed).
  * Too big without DF: translated, then fragmented here.  GSO packets are
- * measured by their segments.  What has no route the fast path takes
- * (local, broadcast, unroutable) is translated and left to the stack.
+ * measured by their segments, and segmented here when those need
+ * fragments.  What has no route the fast path takes (local, broadcast,
+ * unroutable) is translated and left to the stack.
  */
 #include <linux/icmp.h>
 #include <linux/ip.h>
@@ -105,6 +106,43 @@ static bool nc_nat_too_big(const struct sk_buff *skb,
 	return !skb_is_gso(skb) || !skb_gso_validate_network_len(skb, mtu);
 }
 
+/*
+ * Out in pieces of at most @mtu bytes.  A GSO packet (received from a
+ * guest with TSO, or aggregated by GRO) whose segments are too big is
+ * segmented in software first, as ip_finish_output_gso() does for the
+ * stack: the stack cannot take it instead, since a masqueraded source
+ * is the router's own and ip_rcv() drops it as a martian.
+ */
+static void nc_nat_fragment(struct nc_nat_net *nnn, struct sk_buff *skb,
+			    unsigned int mtu)
+{
+	netdev_features_t features;
+	struct sk_buff *segs, *next;
+
+	nc_nat_count(nnn, NC_NAT_R_FRAGMENTED);
+	if (!skb_is_gso(skb)) {
+		ip_do_fragment(nnn->net, NULL, skb, nc_nat_xmit);
+		return;
+	}
+	features = netif_skb_features(skb);
+	/* the segments keep the control block below the GSO one */
+	BUILD_BUG_ON(sizeof(struct inet_skb_parm) > SKB_GSO_CB_OFFSET);
+	segs = skb_gso_segment(skb, features & ~NETIF_F_GSO_MASK);
+	if (IS_ERR_OR_NULL(segs)) {
+		nc_nat_count(nnn, NC_NAT_R_NOMEM);
+		kfree_skb(skb);
+		return;
+	}
+	consume_skb(skb);
+	skb_list_walk_safe(segs, skb, next) {
+		skb_mark_not_on_list(skb);
+		if (skb->len > mtu)
+			ip_do_fragment(nnn->net, NULL, skb, nc_nat_xmit);
+		else
+			nc_nat_xmit(nnn->net, NULL, skb);
+	}
+}
+
 /* Send a translated packet on its way.  Consumes @skb. */
 static void nc_nat_output(struct nc_nat_net *nnn, struct sk_buff *skb,
 			  struct dst_entry *dst, bool fragment)
@@ -125,8 +163,7 @@ static void nc_nat_output(struct nc_nat_net *nnn, struct sk_buff *skb,
 	IPCB(skb)->flags = IPSKB_FORWARDED;
 	if (fragment) {
 		IPCB(skb)->frag_max_size = frag_max;
-		nc_nat_count(nnn, NC_NAT_R_FRAGMENTED);
-		ip_do_fragment(nnn->net, NULL, skb, nc_nat_xmit);
+		nc_nat_fragment(nnn, skb, dst_mtu(dst));
 		return;
 	}
 	nc_nat_xmit(nnn->net, NULL, skb);
@@ -143,8 +180,7 @@ enum nc_nat_path {
 
 /*
  * The path of a packet by @dst, its route if the fast path may take it
- * (NULL: the stack's).  A GSO packet whose segments would need fragments
- * goes to the stack too: it segments first.
+ * (NULL: the stack's).
  */
 static enum nc_nat_path nc_nat_path_by(const struct sk_buff *skb,
 				       const struct nc_pkt *pkt,
@@ -158,7 +194,7 @@ static enum nc_nat_path nc_nat_path_by(const struct sk_buff *skb,
 		return NC_NAT_PATH_FAST;
 	if (ip_hdr(skb)->frag_off & htons(IP_DF))
 		return NC_NAT_PATH_MTU;
-	return skb_is_gso(skb) ? NC_NAT_PATH_ROUTE : NC_NAT_PATH_FRAGMENT;
+	return NC_NAT_PATH_FRAGMENT;
 }
 
 /*
