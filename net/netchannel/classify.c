@@ -9,7 +9,9 @@
  * one bucket, so its cost grows with the number of distinct shapes, not
  * with the number of rules.  Shapes are visited in the order of the best
  * rule they hold, which lets the lookup stop as soon as no remaining shape
- * can beat the match it has.
+ * can beat the match it has.  A shape keeps only the key words its mask
+ * covers, packed (an IPv4 prefix and a device are 3 of the 13 words):
+ * masking, hashing and comparing touch those alone.
  *
  * A classifier is built from the control-plane rule list, never changed,
  * published under RCU and freed whole after a grace period.
@@ -29,11 +31,13 @@
 struct nc_cls_entry {
 	struct nc_cls_entry *next;	/* bucket chain */
 	const struct nc_rule *rule;
-	u32 key[NC_KEY_WORDS];		/* already masked */
+	u32 key[NC_KEY_WORDS];		/* masked, packed as its shape's */
 };
 
 struct nc_shape {
-	u32 mask[NC_KEY_WORDS];
+	u32 mask[NC_KEY_WORDS];		/* the nonzero words of the mask, */
+	u8 words[NC_KEY_WORDS];		/* and which words of a key they are */
+	u8 nwords;
 	u64 best;			/* lowest rule rank in this shape */
 	u32 hmask;			/* buckets - 1 */
 	struct nc_cls_entry **buckets;
@@ -224,9 +228,39 @@ static int nc_shape_cmp(const void *a, const void *b)
 	return x->best < y->best ? -1 : x->best > y->best;
 }
 
-static u32 nc_hash(const u32 *key, u32 seed)
+static void nc_shape_init(struct nc_shape *s, const u32 *mask)
 {
-	return jhash2(key, NC_KEY_WORDS, seed);
+	unsigned int w;
+
+	s->nwords = 0;
+	for (w = 0; w < NC_KEY_WORDS; w++) {
+		if (!mask[w])
+			continue;
+		s->mask[s->nwords] = mask[w];
+		s->words[s->nwords++] = w;
+	}
+}
+
+/* The words of @key that @s looks at, masked, into @m; their hash. */
+static u32 nc_shape_pack(const struct nc_shape *s, const u32 *key, u32 *m,
+			 u32 seed)
+{
+	unsigned int i;
+
+	for (i = 0; i < s->nwords; i++)
+		m[i] = key[s->words[i]] & s->mask[i];
+	return jhash2(m, s->nwords, seed);
+}
+
+static bool nc_shape_equal(const struct nc_shape *s, const u32 *a,
+			   const u32 *b)
+{
+	unsigned int i;
+
+	for (i = 0; i < s->nwords; i++)
+		if (a[i] != b[i])
+			return false;
+	return true;
 }
 
 static bool nc_same_mask(const struct nc_pair *a, const struct nc_pair *b)
@@ -285,7 +319,7 @@ static void nc_cls_fill(struct nc_cls *cls, const struct nc_pair *pairs,
 
 		if (!i || !nc_same_mask(p, &pairs[i - 1])) {
 			shape = shape ? shape + 1 : cls->shapes;
-			memcpy(shape->mask, p->mask, sizeof(shape->mask));
+			nc_shape_init(shape, p->mask);
 			shape->best = U64_MAX;
 			shape->buckets = buckets;
 			buckets += shape->hmask + 1;
@@ -293,9 +327,9 @@ static void nc_cls_fill(struct nc_cls *cls, const struct nc_pair *pairs,
 			/* same match, worse rank: can never win here */
 			continue;
 		}
-		memcpy(e->key, p->key, sizeof(e->key));
+		h = nc_shape_pack(shape, p->key, e->key, cls->seed) &
+		    shape->hmask;
 		e->rule = p->rule;
-		h = nc_hash(e->key, cls->seed) & shape->hmask;
 		e->next = shape->buckets[h];
 		shape->buckets[h] = e;
 		shape->best = min(shape->best, nc_rule_rank(p->rule));
@@ -412,7 +446,8 @@ struct nc_rule *nc_cls_lookup(const struct nc_cls *cls,
 	const u32 *k = (const u32 *)key;
 	u64 best_rank = U64_MAX;
 	u32 m[NC_KEY_WORDS];
-	unsigned int i, w;
+	unsigned int i;
+	u32 h;
 
 	for (i = 0; i < cls->nshapes; i++) {
 		const struct nc_shape *s = &cls->shapes[i];
@@ -420,11 +455,9 @@ struct nc_rule *nc_cls_lookup(const struct nc_cls *cls,
 
 		if (s->best >= best_rank)
 			break;
-		for (w = 0; w < NC_KEY_WORDS; w++)
-			m[w] = k[w] & s->mask[w];
-		e = s->buckets[nc_hash(m, cls->seed) & s->hmask];
-		for (; e; e = e->next) {
-			if (memcmp(e->key, m, sizeof(m)))
+		h = nc_shape_pack(s, k, m, cls->seed);
+		for (e = s->buckets[h & s->hmask]; e; e = e->next) {
+			if (!nc_shape_equal(s, e->key, m))
 				continue;
 			if (nc_rule_rank(e->rule) < best_rank) {
 				best = e->rule;
