@@ -220,7 +220,21 @@ struct nc_counters {
 #define NC_COUNTERS_MAX 32
 
 struct nc_counters __percpu *nc_counters_alloc(unsigned int n);
-void nc_counters_add(struct nc_counters __percpu *c, unsigned int i, u64 val);
+/*
+ * Inline: a forwarded packet counts three to five times, and on 64-bit
+ * machines this is one per-CPU add.  Context: softirq (the receive path),
+ * or with bottom halves disabled.
+ */
+static inline void nc_counters_add(struct nc_counters __percpu *c,
+				   unsigned int i, u64 val)
+{
+	struct nc_counters *s = this_cpu_ptr(c);
+
+	u64_stats_update_begin(&s->syncp);
+	u64_stats_add(&s->v[i], val);
+	u64_stats_update_end(&s->syncp);
+}
+
 void nc_counters_read(struct nc_counters __percpu *c, unsigned int n,
 		      u64 *out);
 

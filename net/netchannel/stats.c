@@ -26,17 +26,6 @@ struct nc_counters __percpu *nc_counters_alloc(unsigned int n)
 }
 EXPORT_SYMBOL_GPL(nc_counters_alloc);
 
-/* Context: softirq (the receive path), or with bottom halves disabled. */
-void nc_counters_add(struct nc_counters __percpu *c, unsigned int i, u64 val)
-{
-	struct nc_counters *s = this_cpu_ptr(c);
-
-	u64_stats_update_begin(&s->syncp);
-	u64_stats_add(&s->v[i], val);
-	u64_stats_update_end(&s->syncp);
-}
-EXPORT_SYMBOL_GPL(nc_counters_add);
-
 /* Sum of each of the @n counters over all CPUs, into @out. */
 void nc_counters_read(struct nc_counters __percpu *c, unsigned int n,
 		      u64 *out)

@@ -39,11 +39,6 @@ struct nc_nat_net *nc_nat_net(const struct net *net)
 	return net_generic(net, nc_nat_net_id);
 }
 
-void nc_nat_count(struct nc_nat_net *nnn, enum nc_nat_reason r)
-{
-	nc_counters_inc(nnn->stats, r);
-}
-
 static int __net_init nc_nat_net_init(struct net *net)
 {
 	struct nc_nat_net *nnn = nc_nat_net(net);

@@ -197,7 +197,10 @@ static inline bool nc_nat_active(struct nc_nat_net *nnn)
 	return atomic_read(&nnn->nrules) || atomic_read(&nnn->nflows);
 }
 
-void nc_nat_count(struct nc_nat_net *nnn, enum nc_nat_reason r);
+static inline void nc_nat_count(struct nc_nat_net *nnn, enum nc_nat_reason r)
+{
+	nc_counters_inc(nnn->stats, r);
+}
 
 /* flow.c */
 int nc_nat_flow_cache_init(void);
