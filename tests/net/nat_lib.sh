@@ -98,6 +98,20 @@ udp_echo() {
 	settle "${3:-5}" listening "$1" udp 7000
 }
 
+# upload LABEL NS ADDR PORT FILE: FILE from h1 to a TCP sink in NS at
+# ADDR:PORT, compared byte for byte; the sink writes its peer to
+# /tmp/nat-sink-PORT.log
+upload() {
+	local label=$1 n=$2 addr=$3 port=$4 file=$5
+	nsbg "$n" python3 "$NAT_TOOL" --timeout 30 tcp-sink "$port" "/tmp/nat-up-$port" \
+		--ready "/tmp/nat-ready-$port" >"/tmp/nat-sink-$port.log"
+	settle 5 test -e "/tmp/nat-ready-$port"
+	check_eq "$label: upload h1 -> $n" "sent" \
+		tool h1 --timeout 30 tcp-send "$addr" "$port" "$file"
+	settle 10 grep -q . "/tmp/nat-sink-$port.log"
+	check "$label: upload identical" cmp "$file" "/tmp/nat-up-$port"
+}
+
 # tool NS ARGS...: nat_tool.py in NS (nsenter: no /sys remount, cheaper)
 tool() { local n=$1; shift; nsenter --net="/run/netns/$(ns "$n")" python3 "$NAT_TOOL" "$@"; }
 

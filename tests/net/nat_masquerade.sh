@@ -102,21 +102,8 @@ check_csum "frag: no checksum errors"
 # 9000-byte segments and path MTU discovery has to run through the NAT.
 ip -n "$(ns s2)" route replace default via 198.51.100.1 advmss 8960
 head -c 4M /dev/urandom >/tmp/nat-big
-# upload LABEL NS ADDR PORT: /tmp/nat-big from h1 to a TCP sink in NS at
-# ADDR:PORT, compared byte for byte; the sink writes its peer to
-# /tmp/nat-sink-PORT.log
-upload() {
-	local label=$1 n=$2 addr=$3 port=$4
-	nsbg "$n" python3 "$NAT_TOOL" --timeout 30 tcp-sink "$port" "/tmp/nat-up-$port" \
-		--ready "/tmp/nat-ready-$port" >"/tmp/nat-sink-$port.log"
-	settle 5 test -e "/tmp/nat-ready-$port"
-	check_eq "$label: upload h1 -> $n" "sent" \
-		tool h1 --timeout 30 tcp-send "$addr" "$port" /tmp/nat-big
-	settle 10 grep -q . "/tmp/nat-sink-$port.log"
-	check "$label: upload identical" cmp /tmp/nat-big "/tmp/nat-up-$port"
-}
 ctr_snap r1
-upload tcp s2 198.51.100.2 5001
+upload tcp s2 198.51.100.2 5001 /tmp/nat-big
 check_eq "tcp: s2 saw the connection from 192.0.2.1" 192.0.2.1 sh -c "cut -d: -f1 /tmp/nat-sink-5001.log"
 check "tcp: r1 punted too-big DF packets" test "$(ctr_delta r1 punt-mtu)" -ge 1
 check "tcp: r2's frag-needed translated" test "$(ctr_delta r1 icmp-translated)" -ge 1
@@ -135,7 +122,7 @@ check_csum "tcp: no checksum errors"
 nsx h1 sysctl -qw net.ipv4.ip_no_pmtu_disc=1
 ip -n "$(ns s1)" route add 192.0.2.1/32 dev v0 advmss 8960
 ctr_snap r1
-upload "tcp no DF" s1 192.0.2.2 5003
+upload "tcp no DF" s1 192.0.2.2 5003 /tmp/nat-big
 check "tcp no DF: r1 fragmented" test "$(ctr_delta r1 fragmented)" -ge 1
 check_eq "tcp no DF: none to the stack, no frag-needed" "punt-route=0 punt-mtu=0" \
 	ctr_deltas r1 punt-route punt-mtu

@@ -16,8 +16,11 @@
 #     time exceeded and frag-needed from r1, quoting what they sent;
 #   - with forwarding off on r1's inside device, the route is the stack's:
 #     the packets are translated, then left to the stack, which drops them;
-#   - TCP both ways through the mapping, compared byte for byte; no
-#     checksum errors anywhere.
+#   - TCP both ways through the mapping, compared byte for byte;
+#   - TCP without DF (h1 with path MTU discovery off, s1 announcing a
+#     9000-byte MSS): GSO packets whose segments are too big for out0 are
+#     segmented and fragmented by the fast path, none left to the stack;
+#   - no checksum errors anywhere.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/nat_lib.sh"
 nat_require
@@ -108,5 +111,17 @@ settle 5 test -e /tmp/nat-r2
 check_eq "tcp: s1 fetches from 203.0.113.2" fetched \
 	tool s1 --timeout 20 tcp-fetch 203.0.113.2 80 /tmp/nat-down
 check "tcp: download identical" cmp /tmp/nat-file /tmp/nat-down
+
+# h1 without path MTU discovery, and without the 1500 it learnt from the
+# probe above; s1 announcing a 9000-byte MSS: h1's GSO packets carry
+# segments too big for out0, without DF
+nsx h1 sysctl -qw net.ipv4.ip_no_pmtu_disc=1
+ip -n "$(ns h1)" route flush cache
+ip -n "$(ns s1)" route replace 203.0.113.0/24 via 192.0.2.1 advmss 8960
+ctr_snap r1
+upload "tcp no DF" s1 192.0.2.2 5002 /tmp/nat-file
+check "tcp no DF: segmented and fragmented by the fast path" \
+	test "$(ctr_delta r1 fragmented)" -ge 1
+check_eq "tcp no DF: none left to the stack" 0 ctr_delta r1 punt-route
 check_csum "no checksum errors"
 nc_done
