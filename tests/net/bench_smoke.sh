@@ -45,7 +45,8 @@ check_eq "established: all delivered" "$(printf '%s\n' \
 	"1,000 flows "{plain,nft-masq,nft-flowtable,tc-nat,nc-masq,nc-netmap,nc-filter}" 3000/3000")" \
 	recs established
 check_eq "upper bounds: none delivered" "$(printf '%s\n' \
-	"1 flow nc-drop 0/3000" "1 flow blackhole 0/3000")" recs upper
+	"1 flow "{nc-drop,blackhole}" 0/3000" \
+	"1,000 flows "{nc-drop,blackhole}" 0/3000")" recs upper
 check_eq "new flows: all delivered" "$(printf '%s\n' \
 	"3,000 new flows "{plain,nft-snat,nc-snat}" 3000/3000" \
 	"3,000 new flows, table of 65,536 "{plain,nft-snat,nc-snat}" 3000/3000")" \
@@ -68,8 +69,22 @@ check_eq "tcp: every stream complete" "$(printf '1500 MTU %s True\n' \
 	plain nft-masq nft-flowtable tc-nat nc-masq nc-netmap)" recs tcp
 
 echo '{"date": "smoke", "git": "smoke", "host": {}}' >"$out/host.json"
+check "memlat builds and measures 1 and 2 MiB" bash -c "gcc -O2 -Wall -Wextra \
+	-Werror -std=gnu11 -o '$out/memlat' \
+	'$NC_TOP/bench/compare-conntrack/memlat.c' && '$out/memlat' 2 >'$out/lat.json'"
+check "host.json takes the latencies" python3 - "$out/host.json" "$out/lat.json" <<'EOF'
+import json, sys
+host, lat = json.load(open(sys.argv[1])), json.load(open(sys.argv[2]))
+assert list(lat) == ["1", "2"] and all(0 < v < 10000 for v in lat.values())
+host["host"]["mem_latency_ns"] = lat
+json.dump(host, open(sys.argv[1], "w"))
+EOF
 check "report.py writes JSON, table, plot" \
 	python3 "$NC_TOP/bench/compare-conntrack/report.py" "$out" "$out/res" smoke
 check "the table has targets" grep -q '^### Targets' "$out/res/smoke.md"
+check "the table shows the memory latency" \
+	grep -q '^Host memory latency, .*, 2 MiB: [0-9]* ns\.$' "$out/res/smoke.md"
+check "1,000 flows: masquerade's ceiling with a table always in cache" \
+	grep -q 'never missed the cache ~[0-9,]*, [0-9.]*× plain' "$out/res/smoke.md"
 check "the plot is a PNG" eval "file '$out/res/smoke.png' | grep -q 'PNG image'"
 nc_done
