@@ -227,6 +227,8 @@ flows() {
 	16383) fs=127 fd=129 ;;
 	32766) fs=127 fd=258 ;;
 	65535) fs=255 fd=257 ;;
+	*) echo "bench: no port ranges for $1 flows (NC_BENCH_FLOWS: 1 1000 16383 32766 65535)" >&2
+	   exit 1 ;;
 	esac
 	pga=("udp_src_min 10000" "udp_src_max $((10000 + fs))"
 		"udp_dst_min 20000" "udp_dst_max $((20000 + fd))")
