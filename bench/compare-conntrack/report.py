@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: GPL-2.0
 """report.py RUNDIR OUTDIR STEM: one compare-conntrack run as data, text, plot.
 
-Reads RUNDIR/reps.jsonl, meta.json, host.json and, if present, cpu.tsv;
+Reads RUNDIR/reps.jsonl, meta.json, host.json and, if present, cpu.tsv and
+memlat.json (the host's memory latency, kept as meta.host.mem_latency_ns);
 writes OUTDIR/STEM.json (every rep with its derived values, a summary per
 configuration, the targets), OUTDIR/STEM.md (tables) and OUTDIR/STEM.png
 (gnuplot bar charts, drawn by RUNDIR/plot.gp from RUNDIR/plot-*.dat).
@@ -272,12 +273,12 @@ def cache_ceiling(index, variant):
     CPU ns per packet (wall-clock ns per packet without CPU samples),
     against plain routing's."""
     one = "1 flow"
+    if variant in (None, one):
+        return None
     keys = [(sc, v, c) for sc, c in (("established", "nc-masq"),
                                      ("established", "plain"),
                                      ("upper", "nc-drop"))
             for v in (one, variant)]
-    if variant in (None, one):
-        return None
     ns = {k: value(index, *k, "cpu_ns_per_pkt_median") for k in keys}
     what = "CPU ns/pkt"
     if None in ns.values():
@@ -511,6 +512,9 @@ def plot(rundir, png, summary):
 def report(rundir, outdir, stem):
     meta = load_object(os.path.join(rundir, "meta.json"))
     meta.update(load_object(os.path.join(rundir, "host.json")))
+    lat = os.path.join(rundir, "memlat.json")
+    if os.path.exists(lat):
+        meta.setdefault("host", {})["mem_latency_ns"] = load_object(lat)
     cpu = load_cpu(os.path.join(rundir, "cpu.tsv"))
     reps = [derive(r, cpu)
             for r in load_reps(os.path.join(rundir, "reps.jsonl"))]
