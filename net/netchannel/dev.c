@@ -8,6 +8,7 @@
  * detached under RTNL and nc_net::lock (in that order); the receive hook
  * itself takes no lock.
  */
+#include <linux/if_vlan.h>
 #include <linux/rtnetlink.h>
 #include <linux/slab.h>
 
@@ -36,7 +37,29 @@ static rx_handler_result_t nc_rx_handler(struct sk_buff **pskb)
 	if (unlikely(skb->pkt_type == PACKET_LOOPBACK ||
 		     skb->pkt_type == PACKET_OTHERHOST))
 		return RX_HANDLER_PASS;
+	/*
+	 * A tag still here is one no vlan device took (vlan_do_receive()
+	 * ran before this hook): the core marks such a frame for another
+	 * host once we pass it, and it must not be routed by us either.
+	 * Priority-tagged frames (VID 0) are the untagged network's.
+	 */
+	if (unlikely(skb_vlan_tag_present(skb) && skb_vlan_tag_get_id(skb)))
+		return RX_HANDLER_PASS;
 	nc_counters_inc(ncd->stats, NC_DEV_SEEN);
+
+	/*
+	 * Hooks edit packets in place (and reassembly queues them), so a
+	 * packet another holder still reads is copied first, as the bridge
+	 * and macvlan receive handlers do; cloned data is copied before any
+	 * write by skb_ensure_writable().
+	 */
+	skb = skb_share_check(skb, GFP_ATOMIC);
+	if (unlikely(!skb)) {
+		nc_counters_inc(ncd->nn->stats, NETCHANNEL_REASON_NOMEM);
+		nc_counters_inc(ncd->stats, NC_DEV_DROPPED);
+		return RX_HANDLER_CONSUMED;
+	}
+	*pskb = skb;
 
 	nc_pkt_init(&pkt, skb->dev->ifindex);
 	len = skb->len;
@@ -46,23 +69,10 @@ static rx_handler_result_t nc_rx_handler(struct sk_buff **pskb)
 			nc_counters_inc(ncd->nn->stats, pkt.reason);
 		goto pass;
 	}
-	/*
-	 * Packets are edited in place, as tc and netfilter ingress hooks edit
-	 * them: a tap got its own clone before this hook runs (deliver_skb()),
-	 * so another reference here is a sender's that does not read the
-	 * packet again (pktgen), and cloned data is copied before any write
-	 * (skb_ensure_writable()).  Reassembly queues the skb itself, so a
-	 * fragment is made unshared first.
-	 */
-	if (unlikely(pkt.key.flags & NC_KEY_F_FRAG)) {
-		skb = skb_share_check(skb, GFP_ATOMIC);
-		if (unlikely(!skb)) {
-			nc_counters_inc(ncd->nn->stats, NETCHANNEL_REASON_NOMEM);
-			nc_counters_inc(ncd->stats, NC_DEV_DROPPED);
-			return RX_HANDLER_CONSUMED;
-		}
-		*pskb = skb;
-	}
+	/* link-layer padding is not payload: off before any hook reads it */
+	if (unlikely(skb->len > pkt.l3len) &&
+	    pskb_trim_rcsum(skb, pkt.l3len))
+		return nc_rx_drop(ncd, skb, NETCHANNEL_REASON_NOMEM);
 
 	/* flows a consumer already knows skip the rule table */
 	switch (nc_consumers_rx(ncd, skb, &pkt)) {

@@ -81,12 +81,18 @@ static int nc_parse_ipv4(struct sk_buff *skb, struct nc_pkt *pkt)
 	if (ihl < sizeof(*iph))
 		return nc_bad(pkt, NETCHANNEL_REASON_BAD_IHL);
 	tot = ntohs(iph->tot_len);
+	/* IPv4 BIG TCP: a GSO packet past 64 KiB says 0, as ip_rcv allows */
+	if (!tot && skb_is_gso(skb) && skb_is_gso_tcp(skb))
+		tot = skb->len;
 	/* link-layer padding may follow the datagram, never precede its end */
 	if (tot < ihl || tot > skb->len)
 		return nc_bad(pkt, NETCHANNEL_REASON_BAD_LENGTH);
 	if (!pskb_may_pull(skb, ihl))
 		return nc_bad(pkt, NETCHANNEL_REASON_TRUNCATED);
 	iph = ip_hdr(skb);
+	/* RFC 1812 5.2.2: a router verifies the header checksum */
+	if (unlikely(ip_fast_csum(iph, iph->ihl)))
+		return nc_bad(pkt, NETCHANNEL_REASON_BAD_CSUM);
 
 	pkt->thoff = ihl;
 	pkt->l3len = tot;

@@ -204,6 +204,11 @@ static void nc_t_tcp_short(u8 *buf)
 	((struct iphdr *)buf)->tot_len = htons(20 + 12);
 }
 
+static void nc_t_bad_csum(u8 *buf)
+{
+	((struct iphdr *)buf)->check ^= htons(1);
+}
+
 static const struct nc_t_bad nc_t_bad4[] = {
 	{ "short header", 12, NULL, IPPROTO_UDP, 8, NETCHANNEL_REASON_TRUNCATED },
 	{ "version 6 in IPv4", 28, nc_t_v6, IPPROTO_UDP, 8,
@@ -221,6 +226,8 @@ static const struct nc_t_bad nc_t_bad4[] = {
 	  NETCHANNEL_REASON_TRUNCATED },
 	{ "udp header cut", 24, NULL, IPPROTO_UDP, 4,
 	  NETCHANNEL_REASON_TRUNCATED },
+	{ "header checksum", 28, nc_t_bad_csum, IPPROTO_UDP, 8,
+	  NETCHANNEL_REASON_BAD_CSUM },
 };
 
 static void nc_parse_ipv4_bad(struct kunit *test)
@@ -232,12 +239,18 @@ static void nc_parse_ipv4_bad(struct kunit *test)
 
 	for (i = 0; i < ARRAY_SIZE(nc_t_bad4); i++) {
 		const struct nc_t_bad *t = &nc_t_bad4[i];
+		struct iphdr *iph = (struct iphdr *)buf;
 
 		nc_t_ip4(buf, t->proto, t->optlen, t->l4len, 0);
 		if (t->proto == IPPROTO_TCP)
 			((struct tcphdr *)(buf + 20))->doff = 5;
 		if (t->mangle)
 			t->mangle(buf);
+		/* each case breaks one thing: the header checksum holds */
+		if (t->reason != NETCHANNEL_REASON_BAD_CSUM && iph->ihl >= 5) {
+			iph->check = 0;
+			iph->check = ip_fast_csum(iph, iph->ihl);
+		}
 		skb = nc_t_skb(test, htons(ETH_P_IP), buf, t->len);
 		KUNIT_EXPECT_EQ_MSG(test, nc_t_parse(skb, &pkt), -EINVAL,
 				    "case %s", t->name);

@@ -58,6 +58,16 @@ refused "rule list -j" -j rule list
 refused "stats" stats
 refused "save" save
 refused "load FILE" load "$tmp/rules"
+# the NAT monitor group names inside hosts and their peers: joining it
+# needs CAP_NET_ADMIN too (a group's flags are GENL_MCAST_CAP_*)
+rc=0
+err=$(nsx a $U timeout 5 "$NCNAT_BIN" monitor 2>&1 >/dev/null) || rc=$?
+if [ "$rc" = 1 ] && [[ $err == "ncnat: "*"CAP_NET_ADMIN"* ]]; then
+	pass "unprivileged: monitor refused"
+else
+	fail "unprivileged: monitor refused"
+	echo "    exit $rc: $err"
+fi
 STDIN=$tmp/rules refused "load -" load -
 # -n needs CAP_SYS_ADMIN for setns(): refused before netlink
 check "unprivileged: -n refused with a message" sh -c "

@@ -87,6 +87,7 @@ enum netchannel_reason {
 	NETCHANNEL_REASON_RULE_DROP,	/* a rule said drop */
 	NETCHANNEL_REASON_NOMEM,	/* could not make the skb writable */
 	NETCHANNEL_REASON_CONSUMER,	/* a consumer hook dropped it */
+	NETCHANNEL_REASON_BAD_CSUM,	/* IPv4 header checksum wrong */
 
 	__NETCHANNEL_REASON_MAX,
 };

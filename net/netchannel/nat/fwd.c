@@ -14,6 +14,7 @@
  * unroutable) is translated and left to the stack.
  */
 #include <linux/icmp.h>
+#include <linux/if_vlan.h>
 #include <linux/ip.h>
 #include <net/dst.h>
 #include <net/icmp.h>
@@ -98,6 +99,17 @@ static int nc_nat_xmit(struct net *net, struct sock *sk, struct sk_buff *skb)
 	return neigh_output(neigh, skb, is_v6gw);
 }
 
+/*
+ * The MTU a forwarded packet is held to, as ip_forward() and the
+ * fragmenter it hands to compute it (learned path MTUs only count with
+ * ip_forward_use_pmtu): deciding by one and fragmenting by another sent
+ * "fragmentation needed" for packets the stack would have forwarded.
+ */
+static unsigned int nc_nat_mtu(const struct dst_entry *dst)
+{
+	return ip_dst_mtu_maybe_forward(dst, true);
+}
+
 static bool nc_nat_too_big(const struct sk_buff *skb,
 			   const struct nc_pkt *pkt, unsigned int mtu)
 {
@@ -156,14 +168,16 @@ static void nc_nat_output(struct nc_nat_net *nnn, struct sk_buff *skb,
 		skb->priority = rt_tos2priority(ip_hdr(skb)->tos);
 	skb_forward_csum(skb);
 	skb->dev = dst->dev;
-	skb->tstamp = 0;
+	skb_clear_tstamp(skb);
+	/* a tag the ingress port carried must not reach the egress one */
+	__vlan_hwaccel_clear_tag(skb);
 	skb_dst_drop(skb);
 	skb_dst_set_noref(skb, dst);
 	memset(IPCB(skb), 0, sizeof(struct inet_skb_parm));
 	IPCB(skb)->flags = IPSKB_FORWARDED;
 	if (fragment) {
 		IPCB(skb)->frag_max_size = frag_max;
-		nc_nat_fragment(nnn, skb, dst_mtu(dst));
+		nc_nat_fragment(nnn, skb, nc_nat_mtu(dst));
 		return;
 	}
 	nc_nat_xmit(nnn->net, NULL, skb);
@@ -190,7 +204,7 @@ static enum nc_nat_path nc_nat_path_by(const struct sk_buff *skb,
 		return NC_NAT_PATH_ROUTE;
 	if (ip_hdr(skb)->ttl <= 1)
 		return NC_NAT_PATH_TTL;
-	if (!nc_nat_too_big(skb, pkt, dst_mtu(dst)))
+	if (!nc_nat_too_big(skb, pkt, nc_nat_mtu(dst)))
 		return NC_NAT_PATH_FAST;
 	if (ip_hdr(skb)->frag_off & htons(IP_DF))
 		return NC_NAT_PATH_MTU;
@@ -235,7 +249,7 @@ static enum nc_hook_ret nc_nat_refuse(struct nc_nat_net *nnn,
 	} else {
 		nc_nat_count(nnn, NC_NAT_R_PUNT_MTU);
 		icmp_send(skb, ICMP_DEST_UNREACH, ICMP_FRAG_NEEDED,
-			  htonl(dst_mtu(dst)));
+			  htonl(nc_nat_mtu(dst)));
 	}
 	pkt->reason = NETCHANNEL_REASON_CONSUMER;
 	return NC_HOOK_DROP;

@@ -32,6 +32,8 @@ const char * const nc_nat_reason_names[__NC_NAT_R_MAX] = {
 	[NC_NAT_R_FRAGMENTED]		= "fragmented",
 	[NC_NAT_R_FORWARDED]		= "forwarded",
 	[NC_NAT_R_NETMAP]		= "netmap",
+	[NC_NAT_R_NO_ADDR]		= "no-address",
+	[NC_NAT_R_UNSUPPORTED]		= "unsupported-protocol",
 };
 
 struct nc_nat_net *nc_nat_net(const struct net *net)

@@ -160,6 +160,8 @@ enum nc_nat_reason {
 	NC_NAT_R_FRAGMENTED,		/* forwarded in fragments */
 	NC_NAT_R_FORWARDED,		/* forwarded by the fast path */
 	NC_NAT_R_NETMAP,		/* packets of netmap rules */
+	NC_NAT_R_NO_ADDR,		/* masquerade: egress has no address */
+	NC_NAT_R_UNSUPPORTED,		/* source NAT of a portless protocol */
 	__NC_NAT_R_MAX,
 };
 

@@ -253,7 +253,8 @@ static const struct genl_ops nc_nat_genl_ops[] = {
 };
 
 static const struct genl_multicast_group nc_nat_genl_mcgrps[] = {
-	{ .name = NETCHANNEL_NAT_MCGRP_MONITOR, .flags = GENL_UNS_ADMIN_PERM, },
+	/* mappings name inside hosts: CAP_NET_ADMIN over the netns to listen */
+	{ .name = NETCHANNEL_NAT_MCGRP_MONITOR, .flags = GENL_MCAST_CAP_NET_ADMIN, },
 };
 
 static struct genl_family nc_nat_genl_family __ro_after_init = {

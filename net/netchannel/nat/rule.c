@@ -66,7 +66,8 @@ static enum nc_hook_ret nc_nat_hook_run(struct sk_buff *skb,
 {
 	const struct nc_nat_rule *r = hook->priv;
 
-	if (pkt->key.family != AF_INET)
+	/* ip_forward() forwards frames to our MAC only */
+	if (pkt->key.family != AF_INET || skb->pkt_type != PACKET_HOST)
 		return NC_HOOK_PASS;
 	if (r->verdict == NETCHANNEL_VERDICT_NETMAP)
 		return nc_nat_netmap(skb, pkt, r, false);

@@ -3,8 +3,9 @@
  * The NAT data path: which flow a packet belongs to, creating flows on a
  * rule's first packet, and rewriting packets to the other direction's
  * inverse tuple.  Only IPv4 is translated; TCP, UDP and ICMP echo have
- * flows, ICMP errors are translated through the flow they quote, other
- * protocols pass through untouched.
+ * flows, ICMP errors are translated through the flow they quote; packets
+ * of other protocols that a source NAT rule matches are dropped (they
+ * would leave with their inside source), a dnat rule's go to the stack.
  */
 #include <linux/icmp.h>
 #include <linux/inetdevice.h>
@@ -16,10 +17,15 @@
 
 #include "nat.h"
 
-/* Fragments of NAT traffic are reassembled before lookup; this user id
- * keeps our queues apart from the stack's own reassembly.
+/*
+ * Fragments of NAT traffic are reassembled before lookup, in queues of
+ * their own.  The id is the last of bridge conntrack's range: no other
+ * user takes it for packets of our devices (a device with our receive
+ * handler cannot be a bridge port), and reassembly that times out in this
+ * range sends no ICMP error, as a router must not for transit traffic
+ * (RFC 792: only the destination host reports reassembly timeouts).
  */
-#define NC_NAT_DEFRAG_USER	IP_DEFRAG_VS_FWD
+#define NC_NAT_DEFRAG_USER	__IP_DEFRAG_CONNTRACK_BRIDGE_IN
 
 /*
  * An ICMP echo's flow ports: its identifier, in both (a request and its
@@ -274,7 +280,9 @@ enum nc_hook_ret nc_nat_rx(struct nc_dev *ncd, struct sk_buff *skb,
 	struct nc_nat_tuple t;
 	struct nc_nat_ep out;
 
-	if (pkt->key.family != AF_INET || !nc_nat_active(nnn))
+	/* ip_forward() forwards frames to our MAC only */
+	if (pkt->key.family != AF_INET || skb->pkt_type != PACKET_HOST ||
+	    !nc_nat_active(nnn))
 		return NC_HOOK_CONTINUE;
 	/*
 	 * The control block still holds whatever the sender's layers left;
@@ -314,31 +322,40 @@ enum nc_hook_ret nc_nat_rx(struct nc_dev *ncd, struct sk_buff *skb,
 	return nc_nat_netmap_reverse(nnn, skb, pkt);
 }
 
-/* The pool address of an inside address: stable, so pooling is paired. */
+/*
+ * The pool address of an inside address: stable, so pooling is paired.
+ * The pool may hold all 2^32 addresses, so its size is 64-bit wide, and
+ * the hash is scaled into it by a multiplication rather than a division.
+ */
 static __be32 nc_nat_pool_addr(const struct nc_nat_rule *r, __be32 in)
 {
-	u32 n = ntohl(r->addr_max) - ntohl(r->addr_min) + 1;
+	u64 n = (u64)ntohl(r->addr_max) - ntohl(r->addr_min) + 1;
+	u32 h = jhash_1word((__force u32)in, 0);
 
-	return htonl(ntohl(r->addr_min) + jhash_1word((__force u32)in, 0) % n);
+	return htonl(ntohl(r->addr_min) + (u32)(((u64)h * n) >> 32));
 }
 
 /*
- * The address masquerade uses: the egress device's primary address; none
- * for a destination that is not routed on (see nc_nat_delivered()).
+ * The address masquerade uses: the egress device's primary address.
+ * False for a destination the router has no unicast route to, which the
+ * stack refuses itself; true with *@addr 0 when the egress device has no
+ * address to give.
  */
-static __be32 nc_nat_masq_addr(struct sk_buff *skb, __be32 daddr)
+static bool nc_nat_masq_addr(struct sk_buff *skb, __be32 daddr, __be32 *addr)
 {
 	struct rtable *rt;
-	__be32 addr = 0;
+	bool routed;
 
+	*addr = 0;
 	rt = nc_nat_route(dev_net(skb->dev), daddr, 0);
 	if (IS_ERR(rt))
-		return 0;
-	if (rt->rt_type == RTN_UNICAST)
-		addr = inet_select_addr(rt->dst.dev, rt_nexthop(rt, daddr),
-					RT_SCOPE_UNIVERSE);
+		return false;
+	routed = rt->rt_type == RTN_UNICAST;
+	if (routed)
+		*addr = inet_select_addr(rt->dst.dev, rt_nexthop(rt, daddr),
+					 RT_SCOPE_UNIVERSE);
 	ip_rt_put(rt);
-	return addr;
+	return routed;
 }
 
 /*
@@ -389,19 +406,35 @@ struct nc_nat_plan {
 	__be32 bind_addr;	/* bind the source to this address, or 0 */
 };
 
-/* What the reply tuple of a new flow will be, before any binding. */
-static bool nc_nat_plan(struct sk_buff *skb, const struct nc_nat_rule *r,
-			const struct nc_nat_tuple *t, struct nc_nat_plan *p)
+/*
+ * What the reply tuple of a new flow will be, before any binding.
+ * Return: NC_HOOK_CONTINUE to make the flow; NC_HOOK_PASS for a packet
+ * the stack delivers here (or cannot route), which keeps its source;
+ * NC_HOOK_DROP, counted, for a packet that would leave with its inside
+ * source because masquerade has no address to give it.
+ */
+static enum nc_hook_ret nc_nat_plan(struct nc_nat_net *nnn,
+				    struct sk_buff *skb,
+				    const struct nc_nat_rule *r,
+				    const struct nc_nat_tuple *t,
+				    struct nc_nat_plan *p)
 {
 	nc_nat_invert(t, &p->reply);
 	p->bind_addr = 0;
 	switch (r->verdict) {
 	case NETCHANNEL_VERDICT_SNAT:
-		if (!nc_nat_delivered(skb, t->dst))
-			p->bind_addr = nc_nat_pool_addr(r, t->src);
+		if (nc_nat_delivered(skb, t->dst))
+			return NC_HOOK_PASS;
+		p->bind_addr = nc_nat_pool_addr(r, t->src);
 		break;
 	case NETCHANNEL_VERDICT_MASQUERADE:
-		p->bind_addr = nc_nat_masq_addr(skb, t->dst);
+		if (nc_nat_delivered(skb, t->dst) ||
+		    !nc_nat_masq_addr(skb, t->dst, &p->bind_addr))
+			return NC_HOOK_PASS;
+		if (!p->bind_addr) {
+			nc_nat_count(nnn, NC_NAT_R_NO_ADDR);
+			return NC_HOOK_DROP;
+		}
 		break;
 	case NETCHANNEL_VERDICT_DNAT:
 		p->reply.src = r->addr_min;
@@ -412,7 +445,7 @@ static bool nc_nat_plan(struct sk_buff *skb, const struct nc_nat_rule *r,
 			p->bind_addr = t->dst;
 		break;
 	}
-	return p->bind_addr || r->verdict == NETCHANNEL_VERDICT_DNAT;
+	return NC_HOOK_CONTINUE;
 }
 
 /*
@@ -497,17 +530,33 @@ enum nc_hook_ret nc_nat_new_flow(struct sk_buff *skb, struct nc_pkt *pkt,
 	struct nc_nat_tuple t;
 	struct nc_nat_flow *f;
 
-	/* netmap is stateless; other protocols have no flows: untouched */
-	if (pkt->key.family != AF_INET || !nc_nat_tuple_of(skb, pkt, &t))
+	enum nc_hook_ret ret;
+
+	if (pkt->key.family != AF_INET)
 		return NC_HOOK_PASS;
-	/* delivered here, or masquerade without an address: untouched */
-	if (!nc_nat_plan(skb, r, &t, &plan))
-		return NC_HOOK_PASS;
-	f = nc_nat_create(nnn, skb, r, handle, &t, &plan, &why);
-	if (!f) {
-		nc_nat_count(nnn, why);
-		pkt->reason = NETCHANNEL_REASON_CONSUMER;
-		return NC_HOOK_DROP;
+	/*
+	 * Protocols without ports (GRE, ESP, SCTP, ICMP other than echo)
+	 * get no flow.  Passed on, a packet of a source NAT rule would leave
+	 * with its inside source, so it is dropped and counted; a dnat
+	 * rule's goes to the stack, addressed to the router itself.
+	 */
+	if (!nc_nat_tuple_of(skb, pkt, &t)) {
+		if (r->verdict == NETCHANNEL_VERDICT_DNAT)
+			return NC_HOOK_PASS;
+		why = NC_NAT_R_UNSUPPORTED;
+		goto drop;
 	}
-	return nc_nat_forward(nnn, f, NC_NAT_DIR_OUT, skb, pkt);
+	ret = nc_nat_plan(nnn, skb, r, &t, &plan);
+	if (ret != NC_HOOK_CONTINUE) {
+		if (ret == NC_HOOK_DROP)
+			pkt->reason = NETCHANNEL_REASON_CONSUMER;
+		return ret;
+	}
+	f = nc_nat_create(nnn, skb, r, handle, &t, &plan, &why);
+	if (f)
+		return nc_nat_forward(nnn, f, NC_NAT_DIR_OUT, skb, pkt);
+drop:
+	nc_nat_count(nnn, why);
+	pkt->reason = NETCHANNEL_REASON_CONSUMER;
+	return NC_HOOK_DROP;
 }

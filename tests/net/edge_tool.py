@@ -1,0 +1,116 @@
+#!/usr/bin/env python3
+"""edge_tool.py: frames ip_forward() would refuse, and a capture to count
+what left, for edge_forwarding.sh.
+
+    edge_tool.py send IFACE DSTMAC SRC DST KIND ID
+    edge_tool.py capture IFACE SECONDS [PROTO]  one line a packet seen:
+                                               "ID SRC DST PROTO TOT_LEN"
+
+KIND is one UDP datagram (port 5000 -> 7000) with IP identifier ID:
+    udp          as it should be
+    bad-csum     IPv4 header checksum off by one
+    bcast        to the Ethernet broadcast address instead of DSTMAC
+    vlan         802.1Q-tagged, VID 5
+    vlan0        802.1Q priority tag (VID 0): the untagged network's
+    padded-frags two fragments; the last one carries 30 bytes of
+                 Ethernet padding after its IP datagram
+    gre          IP protocol 47 (GRE), which has no ports
+"""
+import socket
+import struct
+import sys
+import time
+
+ETH_P_ALL, ETH_P_IP, ETH_P_8021Q = 0x0003, 0x0800, 0x8100
+PAYLOAD = b"edge-forwarding-check-" * 4
+
+
+def csum(data):
+    if len(data) % 2:
+        data += b"\0"
+    s = sum(struct.unpack("!%dH" % (len(data) // 2), data))
+    while s >> 16:
+        s = (s & 0xffff) + (s >> 16)
+    return ~s & 0xffff
+
+
+def ip4_id(src, dst, proto, body, frag=0, ident=0, bad_csum=False):
+    h = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + len(body), ident, frag, 64,
+                    proto, 0, socket.inet_aton(src), socket.inet_aton(dst))
+    c = csum(h) ^ (1 if bad_csum else 0)
+    return h[:10] + struct.pack("!H", c) + h[12:] + body
+
+
+def udp(payload=PAYLOAD):
+    # checksum 0: none, so a wrong one cannot be why a packet is lost
+    return struct.pack("!HHHH", 5000, 7000, 8 + len(payload), 0) + payload
+
+
+def frames(kind, src, dst, src_mac, dst_mac, ident):
+    """Ethernet frames for KIND."""
+    def ip4(*a, **kw):
+        return ip4_id(*a, ident=ident, **kw)
+    eth = dst_mac + src_mac + struct.pack("!H", ETH_P_IP)
+    if kind == "udp":
+        return [eth + ip4(src, dst, 17, udp())]
+    if kind == "bad-csum":
+        return [eth + ip4(src, dst, 17, udp(), bad_csum=True)]
+    if kind == "bcast":
+        return [b"\xff" * 6 + src_mac + struct.pack("!H", ETH_P_IP) + ip4(src, dst, 17, udp())]
+    if kind in ("vlan", "vlan0"):
+        tag = struct.pack("!HH", ETH_P_8021Q, 5 if kind == "vlan" else 0)
+        return [dst_mac + src_mac + tag + struct.pack("!H", ETH_P_IP) + ip4(src, dst, 17, udp())]
+    if kind == "padded-frags":
+        dgram = udp()
+        first, rest = dgram[:32], dgram[32:]
+        return [eth + ip4(src, dst, 17, first, frag=0x2000),
+                eth + ip4(src, dst, 17, rest, frag=32 // 8) + b"\xee" * 30]
+    if kind == "gre":
+        return [eth + ip4(src, dst, 47, struct.pack("!HH", 0, 0x0800) + PAYLOAD)]
+    sys.exit("unknown kind " + kind)
+
+
+def mac(s):
+    return bytes(int(x, 16) for x in s.split(":"))
+
+
+def send(iface, dst_mac, src, dst, kind, ident):
+    with socket.socket(socket.AF_PACKET, socket.SOCK_RAW) as s:
+        s.bind((iface, 0))
+        for f in frames(kind, src, dst, s.getsockname()[4], mac(dst_mac), ident):
+            s.send(f)
+
+
+def capture(iface, seconds, proto=None):
+    s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW, socket.htons(ETH_P_ALL))
+    s.bind((iface, 0))
+    s.settimeout(0.1)
+    end = time.time() + seconds
+    while time.time() < end:
+        try:
+            data, addr = s.recvfrom(65535)
+        except socket.timeout:
+            continue
+        # incoming only: what reached this host
+        if addr[2] == socket.PACKET_OUTGOING or len(data) < 34:
+            continue
+        if struct.unpack("!H", data[12:14])[0] != ETH_P_IP:
+            continue
+        ip = data[14:]
+        if proto is not None and ip[9] != proto:
+            continue
+        print(struct.unpack("!H", ip[4:6])[0], socket.inet_ntoa(ip[12:16]), socket.inet_ntoa(ip[16:20]), ip[9],
+              struct.unpack("!H", ip[2:4])[0], flush=True)
+
+
+def main(argv):
+    if argv[1:2] == ["send"] and len(argv) == 8:
+        send(argv[2], argv[3], argv[4], argv[5], argv[6], int(argv[7]))
+    elif argv[1:2] == ["capture"] and len(argv) in (4, 5):
+        capture(argv[2], float(argv[3]), int(argv[4]) if len(argv) == 5 else None)
+    else:
+        sys.exit(__doc__)
+
+
+if __name__ == "__main__":
+    main(sys.argv)
