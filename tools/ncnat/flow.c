@@ -41,6 +41,7 @@ static const char *const nc_flow_states[] = {
 	[NETCHANNEL_NAT_STATE_ESTABLISHED] = "established",
 	[NETCHANNEL_NAT_STATE_FIN] = "fin",
 	[NETCHANNEL_NAT_STATE_CLOSING] = "closing",
+	[NETCHANNEL_NAT_STATE_SYN_RECV] = "syn-recv",
 };
 
 /* ---- decoding ---- */

@@ -4,6 +4,7 @@
  *
  *   KEY := udp | icmp | tcp-est | tcp-trans   (seconds)
  *        | max-mappings                        (mappings per netns)
+ *        | max-mappings-per-host               (per first-packet source; 0: any)
  *
  * The per-netns NAT timeouts and mapping limit, and with them the NAT
  * counters (flows created, expired, dropped for want of a port, ...).
@@ -17,15 +18,18 @@ struct nc_timeout_key {
 	const char *kw;
 	int attr;		/* NETCHANNEL_NAT_A_* */
 	const char *what;	/* its unit, for messages */
+	uint32_t min;		/* smallest value accepted */
 };
 
 /* In printing order; "mappings" (read only) follows them. */
 static const struct nc_timeout_key nc_timeout_keys[] = {
-	{ "udp", NETCHANNEL_NAT_A_TIMEOUT_UDP, "seconds" },
-	{ "icmp", NETCHANNEL_NAT_A_TIMEOUT_ICMP, "seconds" },
-	{ "tcp-est", NETCHANNEL_NAT_A_TIMEOUT_TCP_EST, "seconds" },
-	{ "tcp-trans", NETCHANNEL_NAT_A_TIMEOUT_TCP_TRANS, "seconds" },
-	{ "max-mappings", NETCHANNEL_NAT_A_MAX_MAPPINGS, "mappings" },
+	{ "udp", NETCHANNEL_NAT_A_TIMEOUT_UDP, "seconds", 1 },
+	{ "icmp", NETCHANNEL_NAT_A_TIMEOUT_ICMP, "seconds", 1 },
+	{ "tcp-est", NETCHANNEL_NAT_A_TIMEOUT_TCP_EST, "seconds", 1 },
+	{ "tcp-trans", NETCHANNEL_NAT_A_TIMEOUT_TCP_TRANS, "seconds", 1 },
+	{ "max-mappings", NETCHANNEL_NAT_A_MAX_MAPPINGS, "mappings", 1 },
+	{ "max-mappings-per-host", NETCHANNEL_NAT_A_MAX_MAPPINGS_PER_HOST,
+	  "mappings, 0 for no limit", 0 },
 };
 
 #define NC_NKEYS (sizeof(nc_timeout_keys) / sizeof(nc_timeout_keys[0]))
@@ -58,12 +62,12 @@ static int nc_timeout_set_parse(struct nc_args *a, struct nc_timeout_set *ts)
 
 	if (!nc_args_more(a))
 		return nc_args_fail(a, NC_EXIT_USAGE,
-				    "missing 'udp|icmp|tcp-est|tcp-trans SECONDS' or 'max-mappings N' after 'timeout set'");
+				    "missing 'udp|icmp|tcp-est|tcp-trans SECONDS', 'max-mappings N' or 'max-mappings-per-host N' after 'timeout set'");
 	while ((w = nc_args_next(a))) {
 		k = nc_timeout_key(w);
 		if (!k)
 			return nc_args_fail(a, NC_EXIT_USAGE,
-					    "unknown timeout '%s' (expected udp, icmp, tcp-est, tcp-trans or max-mappings)",
+					    "unknown timeout '%s' (expected udp, icmp, tcp-est, tcp-trans, max-mappings or max-mappings-per-host)",
 					    w);
 		i = (size_t)(k - nc_timeout_keys);
 		if (ts->has[i])
@@ -71,10 +75,11 @@ static int nc_timeout_set_parse(struct nc_args *a, struct nc_timeout_set *ts)
 					    "duplicate '%s'", k->kw);
 		if (nc_args_value(a, w, &v))
 			return -1;
-		if (nc_parse_u32(v, UINT32_MAX, &ts->val[i]) || !ts->val[i])
+		if (nc_parse_u32(v, UINT32_MAX, &ts->val[i]) ||
+		    ts->val[i] < k->min)
 			return nc_args_fail(a, NC_EXIT_USAGE,
-					    "bad number '%s' for %s (expected %s, at least 1)",
-					    v, k->kw, k->what);
+					    "bad number '%s' for %s (expected %s, at least %u)",
+					    v, k->kw, k->what, k->min);
 		ts->has[i] = true;
 	}
 	return 0;

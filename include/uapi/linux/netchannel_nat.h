@@ -51,6 +51,7 @@ enum netchannel_nat_state {
 	NETCHANNEL_NAT_STATE_ESTABLISHED,
 	NETCHANNEL_NAT_STATE_FIN,	/* FIN seen in one direction */
 	NETCHANNEL_NAT_STATE_CLOSING,	/* FIN both ways, or RST */
+	NETCHANNEL_NAT_STATE_SYN_RECV,	/* SYN answered, handshake not done */
 };
 
 /* A mapping (NETCHANNEL_NAT_CMD_FLOW_GET, and monitor events) */
@@ -89,6 +90,7 @@ enum {
 	NETCHANNEL_NAT_A_MAPPINGS,		/* u32: current count, read only */
 	NETCHANNEL_NAT_A_GENERATION,		/* u32 */
 	NETCHANNEL_NAT_A_STATS,			/* nest: NETCHANNEL_A_REASON_ENTRY... */
+	NETCHANNEL_NAT_A_MAX_MAPPINGS_PER_HOST,	/* u32: per first-packet source; 0: no limit */
 
 	__NETCHANNEL_NAT_A_MAX,
 	NETCHANNEL_NAT_A_MAX = __NETCHANNEL_NAT_A_MAX - 1
@@ -98,7 +100,7 @@ enum {
 	NETCHANNEL_NAT_CMD_UNSPEC,
 	NETCHANNEL_NAT_CMD_FLOW_GET,		/* dump: FLOW */
 	NETCHANNEL_NAT_CMD_FLOW_FLUSH,		/* no attributes */
-	NETCHANNEL_NAT_CMD_TIMEOUT_SET,		/* any TIMEOUT_*, MAX_MAPPINGS */
+	NETCHANNEL_NAT_CMD_TIMEOUT_SET,		/* any TIMEOUT_*, MAX_MAPPINGS* */
 	NETCHANNEL_NAT_CMD_TIMEOUT_GET,		/* reply: all of them, MAPPINGS */
 	NETCHANNEL_NAT_CMD_FLOW_NEW,		/* monitor event: FLOW */
 	NETCHANNEL_NAT_CMD_FLOW_DEL,		/* monitor event: FLOW */

@@ -8,6 +8,7 @@
 #include <linux/jhash.h>
 #include <linux/prefetch.h>
 #include <linux/tcp.h>
+#include <net/tcp.h>
 
 #include "nat.h"
 
@@ -99,16 +100,52 @@ void nc_nat_prefetch(struct nc_nat_net *nnn, const struct nc_nat_tuple *t)
 	prefetch(rht_bucket(tbl, hash));
 }
 
+/*
+ * Flows no reply has come back for yet are short-lived, as conntrack keeps
+ * its unreplied entries, whatever the configured timeouts: a flood of
+ * spoofed or unanswered first packets must not hold the table for hours.
+ */
+#define NC_NAT_UNREPLIED_UDP		30
+#define NC_NAT_UNREPLIED_TCP		60	/* no SYN, nothing back */
+#define NC_NAT_TCP_SYN_SENT		120
+#define NC_NAT_TCP_SYN_RECV		60
+/* A RST is believed within this distance of the sequence it must carry. */
+#define NC_NAT_RST_WINDOW		65535
+
+static u32 nc_nat_tcp_timeout(const struct nc_nat_timeouts *to, u8 state,
+			      u8 seen)
+{
+	u32 trans = READ_ONCE(to->tcp_trans);
+
+	switch (state) {
+	case NETCHANNEL_NAT_STATE_ESTABLISHED:
+		return READ_ONCE(to->tcp_est);
+	case NETCHANNEL_NAT_STATE_SYN:
+		return min_t(u32, trans, NC_NAT_TCP_SYN_SENT);
+	case NETCHANNEL_NAT_STATE_SYN_RECV:
+		return min_t(u32, trans, NC_NAT_TCP_SYN_RECV);
+	case NETCHANNEL_NAT_STATE_NONE:
+		if (!(seen & NC_NAT_SEEN_REPLY))
+			return min_t(u32, trans, NC_NAT_UNREPLIED_TCP);
+		fallthrough;
+	default:
+		return trans;
+	}
+}
+
 static u32 nc_nat_timeout(const struct nc_nat_net *nnn,
 			  const struct nc_nat_flow *f)
 {
 	const struct nc_nat_timeouts *to = &nnn->timeouts;
+	union nc_nat_track tr = { .word = READ_ONCE(f->track.word) };
 
 	switch (f->th[0].t.proto) {
 	case IPPROTO_TCP:
-		return READ_ONCE(f->state) == NETCHANNEL_NAT_STATE_ESTABLISHED ?
-		       READ_ONCE(to->tcp_est) : READ_ONCE(to->tcp_trans);
+		return nc_nat_tcp_timeout(to, tr.state, tr.seen);
 	case IPPROTO_UDP:
+		if (!(tr.seen & NC_NAT_SEEN_REPLY))
+			return min_t(u32, READ_ONCE(to->udp),
+				     NC_NAT_UNREPLIED_UDP);
 		return READ_ONCE(to->udp);
 	default:
 		return READ_ONCE(to->icmp);
@@ -116,30 +153,120 @@ static u32 nc_nat_timeout(const struct nc_nat_net *nnn,
 }
 
 /*
- * TCP state from flags only, no window tracking: SYN and the closing
- * states use the short (transitory) timeout, everything in between the
- * established one.
+ * May an RST travelling @dir end the flow?  A blind attacker knows the
+ * ports (they are preserved) but not the sequence numbers: the RST must
+ * carry a sequence near the highest one this way has sent, or acknowledge
+ * exactly what the other way has sent, as an endpoint's RST does (RFC
+ * 5961's reasoning; conntrack checks the window too).
  */
-static void nc_nat_tcp_track(struct nc_nat_flow *f, enum nc_nat_dir dir,
-			     const struct tcphdr *th)
+static bool nc_nat_rst_ok(const struct nc_nat_flow *f, u8 seen,
+			  enum nc_nat_dir dir, const struct tcphdr *th)
 {
-	u8 state = READ_ONCE(f->state), next = state;
+	u8 end_this = dir == NC_NAT_DIR_OUT ? NC_NAT_SEEN_END_OUT :
+					      NC_NAT_SEEN_END_IN;
+	u8 end_other = dir == NC_NAT_DIR_OUT ? NC_NAT_SEEN_END_IN :
+					       NC_NAT_SEEN_END_OUT;
+	u32 seq = ntohl(th->seq);
+	s32 d;
 
-	if (th->rst)
-		next = NETCHANNEL_NAT_STATE_CLOSING;
-	else if (th->fin)
-		next = state == NETCHANNEL_NAT_STATE_FIN &&
-		       dir == NC_NAT_DIR_IN ? NETCHANNEL_NAT_STATE_CLOSING :
-		       state == NETCHANNEL_NAT_STATE_CLOSING ? state :
-		       NETCHANNEL_NAT_STATE_FIN;
-	else if (state == NETCHANNEL_NAT_STATE_SYN && dir == NC_NAT_DIR_IN &&
-		 th->ack)
-		next = NETCHANNEL_NAT_STATE_ESTABLISHED;
-	else if (state == NETCHANNEL_NAT_STATE_NONE)
-		next = th->syn ? NETCHANNEL_NAT_STATE_SYN :
-		       NETCHANNEL_NAT_STATE_ESTABLISHED;
-	if (next != state)
-		WRITE_ONCE(f->state, next);
+	if (seen & end_this) {
+		d = seq - READ_ONCE(f->way[dir].tcp_end);
+		if (abs(d) <= NC_NAT_RST_WINDOW)
+			return true;
+	}
+	return th->ack && (seen & end_other) &&
+	       ntohl(th->ack_seq) == READ_ONCE(f->way[!dir].tcp_end);
+}
+
+/* The state a TCP segment travelling @dir moves a flow to. */
+static u8 nc_nat_tcp_next(u8 state, u8 *seen, enum nc_nat_dir dir,
+			  const struct tcphdr *th)
+{
+	u8 fin = dir == NC_NAT_DIR_OUT ? NC_NAT_SEEN_FIN_OUT :
+					 NC_NAT_SEEN_FIN_IN;
+
+	if (th->syn && !th->ack) {
+		/* a new connection on the tuple of a closed one starts over */
+		if (dir == NC_NAT_DIR_OUT &&
+		    state != NETCHANNEL_NAT_STATE_ESTABLISHED &&
+		    state != NETCHANNEL_NAT_STATE_SYN_RECV) {
+			*seen &= ~(NC_NAT_SEEN_FIN_OUT | NC_NAT_SEEN_FIN_IN);
+			return NETCHANNEL_NAT_STATE_SYN;
+		}
+		return state;
+	}
+	if (th->syn) {
+		/* the answer to the first SYN: the handshake is not done */
+		if (dir == NC_NAT_DIR_IN && state == NETCHANNEL_NAT_STATE_SYN)
+			return NETCHANNEL_NAT_STATE_SYN_RECV;
+		return state;
+	}
+	if (th->fin) {
+		*seen |= fin;
+		if ((*seen & NC_NAT_SEEN_FIN_OUT) && (*seen & NC_NAT_SEEN_FIN_IN))
+			return NETCHANNEL_NAT_STATE_CLOSING;
+		return NETCHANNEL_NAT_STATE_FIN;
+	}
+	if (!th->ack)
+		return state;
+	/* the initiator's ACK of the SYN-ACK; or a flow picked up mid-way
+	 * (no SYN seen) that the other end answers
+	 */
+	if ((state == NETCHANNEL_NAT_STATE_SYN_RECV && dir == NC_NAT_DIR_OUT) ||
+	    (state == NETCHANNEL_NAT_STATE_NONE && dir == NC_NAT_DIR_IN))
+		return NETCHANNEL_NAT_STATE_ESTABLISHED;
+	return state;
+}
+
+/*
+ * Follow a TCP flow from its segments' flags and sequence numbers, with
+ * no window tracking: each update of state and seen bits is one
+ * cmpxchg(), so segments of both ways on two CPUs lose none.
+ * Return: false for a RST that was not believed (the flow is kept).
+ */
+static bool nc_nat_tcp_track(struct nc_nat_flow *f, enum nc_nat_dir dir,
+			     const struct tcphdr *th, unsigned int seglen)
+{
+	u8 end_bit = dir == NC_NAT_DIR_OUT ? NC_NAT_SEEN_END_OUT :
+					     NC_NAT_SEEN_END_IN;
+	union nc_nat_track old = { .word = READ_ONCE(f->track.word) }, new;
+	u32 end, prev;
+
+	/* the highest sequence this way sent; racing writers keep one */
+	end = ntohl(th->seq) + seglen + th->syn + th->fin;
+	prev = READ_ONCE(f->way[dir].tcp_end);
+	if (!(old.seen & end_bit) || after(end, prev))
+		WRITE_ONCE(f->way[dir].tcp_end, end);
+	do {
+		new = old;
+		new.seen |= end_bit;
+		if (dir == NC_NAT_DIR_IN)
+			new.seen |= NC_NAT_SEEN_REPLY;
+		if (th->rst) {
+			if (!nc_nat_rst_ok(f, old.seen, dir, th))
+				return false;
+			new.state = NETCHANNEL_NAT_STATE_CLOSING;
+		} else {
+			new.state = nc_nat_tcp_next(old.state, &new.seen, dir,
+						    th);
+		}
+		if (new.word == old.word)
+			return true;
+	} while (!try_cmpxchg(&f->track.word, &old.word, new.word));
+	return true;
+}
+
+/* Other protocols only note that a reply came back. */
+static void nc_nat_note_reply(struct nc_nat_flow *f)
+{
+	union nc_nat_track old = { .word = READ_ONCE(f->track.word) }, new;
+
+	do {
+		if (old.seen & NC_NAT_SEEN_REPLY)
+			return;
+		new = old;
+		new.seen |= NC_NAT_SEEN_REPLY;
+	} while (!try_cmpxchg(&f->track.word, &old.word, new.word));
 }
 
 /*
@@ -196,10 +323,21 @@ void nc_nat_touch(struct nc_nat_net *nnn, struct nc_nat_flow *f,
 {
 	struct nc_nat_way *way = &f->way[dir];
 	unsigned long expires, when;
+	const struct tcphdr *th;
+	unsigned int hl;
 
-	if (pkt->key.proto == IPPROTO_TCP && pkt->l4hdr)
-		nc_nat_tcp_track(f, dir, (const struct tcphdr *)
-				 (skb->data + pkt->thoff));
+	if (pkt->key.proto == IPPROTO_TCP && pkt->l4hdr) {
+		th = (const struct tcphdr *)(skb->data + pkt->thoff);
+		hl = pkt->thoff + th->doff * 4;
+		if (!nc_nat_tcp_track(f, dir, th, pkt->l3len > hl ?
+				      pkt->l3len - hl : 0)) {
+			/* forwarded (the endpoint judges it), nothing more */
+			nc_nat_count(nnn, NC_NAT_R_TCP_RST_IGNORED);
+			return;
+		}
+	} else if (dir == NC_NAT_DIR_IN) {
+		nc_nat_note_reply(f);
+	}
 	WRITE_ONCE(way->packets, way->packets + 1);
 	WRITE_ONCE(way->bytes, way->bytes + pkt->l3len);
 	expires = jiffies + nc_nat_timeout(nnn, f) * HZ;
@@ -219,6 +357,67 @@ u32 nc_nat_expires_in(const struct nc_nat_flow *f)
 	long left = (long)(READ_ONCE(f->expires) - jiffies);
 
 	return left > 0 ? DIV_ROUND_UP(left, HZ) : 0;
+}
+
+/*
+ * Flows per first-packet source (an inside host for source NAT, a remote
+ * one for dnat), for the per-host share of the table (RFC 6888 REQ-4).
+ * Kept whether or not a limit is set, so that setting one applies at
+ * once to what is there.  All under nnn->lock.
+ */
+struct nc_nat_host {
+	struct rhash_head node;
+	__be32 addr;
+	u32 nflows;
+	struct rcu_head rcu;
+};
+
+static const struct rhashtable_params nc_nat_host_params = {
+	.head_offset = offsetof(struct nc_nat_host, node),
+	.key_offset = offsetof(struct nc_nat_host, addr),
+	.key_len = sizeof(__be32),
+	.automatic_shrinking = true,
+};
+
+static struct nc_nat_host *nc_nat_host_get(struct nc_nat_net *nnn,
+					   __be32 addr)
+{
+	struct nc_nat_host *h;
+
+	h = rhashtable_lookup_fast(&nnn->hosts, &addr, nc_nat_host_params);
+	if (h)
+		return h;
+	h = kzalloc(sizeof(*h), GFP_ATOMIC | __GFP_ACCOUNT);
+	if (!h)
+		return NULL;
+	h->addr = addr;
+	if (rhashtable_insert_fast(&nnn->hosts, &h->node, nc_nat_host_params)) {
+		kfree(h);
+		return NULL;
+	}
+	return h;
+}
+
+static void nc_nat_host_put(struct nc_nat_net *nnn, struct nc_nat_host *h)
+{
+	if (h->nflows)
+		return;
+	rhashtable_remove_fast(&nnn->hosts, &h->node, nc_nat_host_params);
+	kfree_rcu(h, rcu);
+}
+
+/* A flow leaves its source's count.  Context: nnn->lock held. */
+static void nc_nat_host_leave(struct nc_nat_net *nnn,
+			      const struct nc_nat_flow *f)
+{
+	__be32 addr = f->th[NC_NAT_DIR_OUT].t.src;
+	struct nc_nat_host *h;
+
+	h = rhashtable_lookup_fast(&nnn->hosts, &addr, nc_nat_host_params);
+	if (WARN_ON_ONCE(!h || !h->nflows))
+		return;
+	h->nflows--;
+	nc_nat_host_put(nnn, h);
 }
 
 static void nc_nat_flow_free_rcu(struct rcu_head *head)
@@ -242,6 +441,7 @@ static void nc_nat_flow_remove(struct nc_nat_net *nnn, struct nc_nat_flow *f,
 	rhashtable_remove_fast(&nnn->flows, &f->th[0].node, nc_nat_flow_params);
 	rhashtable_remove_fast(&nnn->flows, &f->th[1].node, nc_nat_flow_params);
 	nc_nat_binding_leave(nnn, f);
+	nc_nat_host_leave(nnn, f);
 	atomic_dec(&nnn->nflows);
 	if (expired)
 		nc_nat_count(nnn, NC_NAT_R_EXPIRED);
@@ -290,6 +490,74 @@ bool nc_nat_table_full(struct nc_nat_net *nnn)
 	return true;
 }
 
+/*
+ * May @f go to make room?  What conntrack calls unassured: no reply came
+ * back, or a TCP handshake is not complete; and what has expired.
+ */
+static bool nc_nat_evictable(const struct nc_nat_flow *f)
+{
+	union nc_nat_track tr = { .word = READ_ONCE(f->track.word) };
+
+	if (nc_nat_expired(f) || !(tr.seen & NC_NAT_SEEN_REPLY))
+		return true;
+	return f->th[0].t.proto == IPPROTO_TCP &&
+	       (tr.state == NETCHANNEL_NAT_STATE_NONE ||
+		tr.state == NETCHANNEL_NAT_STATE_SYN ||
+		tr.state == NETCHANNEL_NAT_STATE_SYN_RECV);
+}
+
+/*
+ * A full table looks through this many flows for one to evict, in at most
+ * this many buckets (a table much bigger than its limit is mostly empty).
+ */
+#define NC_NAT_EARLY_FLOWS	16
+#define NC_NAT_EARLY_BUCKETS	64
+
+/*
+ * Make room in a full table by removing one evictable flow from a few
+ * buckets from a random one on, as conntrack's early drop does: a flood
+ * of first packets then replaces its own flows, not the answered ones.
+ * The work is bounded whatever the table holds.
+ * Context: nnn->lock held, RCU read side.
+ */
+static bool nc_nat_early_drop(struct nc_nat_net *nnn)
+{
+	unsigned int i, hash, seen = 0;
+	struct bucket_table *tbl;
+	struct nc_nat_thash *th;
+	struct rhash_head *pos;
+
+	tbl = rht_dereference_rcu(nnn->flows.tbl, &nnn->flows);
+	hash = reciprocal_scale(get_random_u32(), tbl->size);
+	for (i = 0; i < min_t(unsigned int, tbl->size, NC_NAT_EARLY_BUCKETS);
+	     i++) {
+		rht_for_each_entry_rcu(th, pos, tbl, hash, node) {
+			struct nc_nat_flow *f = nc_nat_flow_of(th);
+
+			if (nc_nat_evictable(f)) {
+				nc_nat_flow_remove(nnn, f, false);
+				nc_nat_count(nnn, NC_NAT_R_EARLY_DROP);
+				return true;
+			}
+			if (++seen == NC_NAT_EARLY_FLOWS)
+				return false;
+		}
+		hash = (hash + 1) & (tbl->size - 1);
+	}
+	return false;
+}
+
+/**
+ * nc_nat_room - may a new flow be made, after an early drop if need be?
+ * @nnn: the netns
+ *
+ * Context: nnn->lock held, RCU read side.
+ */
+bool nc_nat_room(struct nc_nat_net *nnn)
+{
+	return !nc_nat_table_full(nnn) || nc_nat_early_drop(nnn);
+}
+
 /**
  * nc_nat_flow_create - make a flow from its two tuples
  * @nnn: the netns
@@ -309,14 +577,12 @@ struct nc_nat_flow *nc_nat_flow_create(struct nc_nat_net *nnn,
 				       struct nc_nat_binding *b,
 				       enum nc_nat_reason *why)
 {
+	struct nc_nat_host *h = NULL;
 	struct nc_nat_flow *f;
+	u32 limit;
 
 	lockdep_assert_held(&nnn->lock);
-	if (nc_nat_table_full(nnn)) {
-		*why = NC_NAT_R_TABLE_FULL;
-		return NULL;
-	}
-	f = kmem_cache_zalloc(nc_nat_flow_cache, GFP_ATOMIC);
+	f = kmem_cache_zalloc(nc_nat_flow_cache, GFP_ATOMIC | __GFP_ACCOUNT);
 	if (!f) {
 		*why = NC_NAT_R_NOMEM;
 		return NULL;
@@ -329,19 +595,33 @@ struct nc_nat_flow *nc_nat_flow_create(struct nc_nat_net *nnn,
 	f->kind = r->verdict;
 	f->expires = jiffies + nc_nat_timeout(nnn, f) * HZ;
 	/*
-	 * Join the binding first: replacing an expired flow of the same
-	 * binding below would otherwise see it empty and free it under us.
+	 * Join the binding first: an early drop, or replacing an expired
+	 * flow of the same binding below, would otherwise see it empty and
+	 * free it under us.
 	 */
 	if (b)
 		nc_nat_binding_join(b, f);
+	*why = NC_NAT_R_TABLE_FULL;
+	if (!nc_nat_room(nnn))
+		goto err;
+	/* counted from here on, so removals below cannot free it */
+	*why = NC_NAT_R_NOMEM;
+	h = nc_nat_host_get(nnn, orig->src);
+	if (!h)
+		goto err;
+	limit = READ_ONCE(nnn->max_per_host);
+	*why = NC_NAT_R_HOST_LIMIT;
+	if (limit && h->nflows >= limit)
+		goto err;
+	h->nflows++;
 	/* a clash on a live tuple: that (outside) endpoint is in use */
 	*why = NC_NAT_R_NO_PORT;
 	if (nc_nat_insert_one(nnn, &f->th[0]))
-		goto err;
+		goto err_host;
 	if (nc_nat_insert_one(nnn, &f->th[1])) {
 		rhashtable_remove_fast(&nnn->flows, &f->th[0].node,
 				       nc_nat_flow_params);
-		goto err;
+		goto err_host;
 	}
 	atomic_inc(&nnn->nflows);
 	nc_nat_gc_due(nnn, f->expires);
@@ -349,10 +629,14 @@ struct nc_nat_flow *nc_nat_flow_create(struct nc_nat_net *nnn,
 	nc_nat_notify(nnn, f, NETCHANNEL_NAT_CMD_FLOW_NEW);
 	return f;
 
+err_host:
+	h->nflows--;
 err:
 	/* readers may have found the first tuple: free after a grace period */
 	if (b)
 		nc_nat_binding_unlink(f);
+	if (h)
+		nc_nat_host_put(nnn, h);
 	call_rcu(&f->rcu, nc_nat_flow_free_rcu);
 	return NULL;
 }
@@ -413,16 +697,25 @@ static bool nc_nat_any(const struct nc_nat_flow *f, void *ctx)
 	return true;
 }
 
+/* walks a flush makes at most: traffic keeps making flows meanwhile */
+#define NC_NAT_FLUSH_WALKS	3
+
 /*
  * Remove every flow (ncnat flow flush, netns exit): walks again while
  * flows are left that a walk could have skipped (see nc_nat_walk()) and
- * the last walk found some (flows made meanwhile by traffic are new).
+ * the last walk found some, but a bounded number of times: under steady
+ * traffic new flows appear as fast as a walk removes them, and a flush
+ * that waited for an empty table never returned.  Flows made during the
+ * flush may stay; netns exit comes after every device left.
  */
 void nc_nat_flush(struct nc_nat_net *nnn)
 {
-	while (nc_nat_walk(nnn, nc_nat_any, NULL, false) &&
-	       atomic_read(&nnn->nflows))
-		;
+	int i;
+
+	for (i = 0; i < NC_NAT_FLUSH_WALKS; i++)
+		if (!nc_nat_walk(nnn, nc_nat_any, NULL, false) ||
+		    !atomic_read(&nnn->nflows))
+			break;
 }
 
 /* The collector's pick: expired flows; notes when the next one expires. */
@@ -474,7 +767,7 @@ void nc_nat_gc_work(struct work_struct *work)
 
 int nc_nat_flow_cache_init(void)
 {
-	nc_nat_flow_cache = KMEM_CACHE(nc_nat_flow, 0);
+	nc_nat_flow_cache = KMEM_CACHE(nc_nat_flow, SLAB_ACCOUNT);
 	return nc_nat_flow_cache ? 0 : -ENOMEM;
 }
 
@@ -491,6 +784,11 @@ int nc_nat_flows_init(struct nc_nat_net *nnn)
 	err = rhashtable_init(&nnn->flows, &nc_nat_flow_params);
 	if (err)
 		return err;
+	err = rhashtable_init(&nnn->hosts, &nc_nat_host_params);
+	if (err) {
+		rhashtable_destroy(&nnn->flows);
+		return err;
+	}
 	INIT_DELAYED_WORK(&nnn->gc, nc_nat_gc_work);
 	nnn->gc_kicked = jiffies - NC_NAT_GC_INTERVAL;
 	nnn->gc_earliest = jiffies;
@@ -506,5 +804,6 @@ void nc_nat_flows_exit(struct nc_nat_net *nnn)
 	cancel_delayed_work_sync(&nnn->gc);
 	nc_nat_flush(nnn);
 	rcu_barrier();
+	rhashtable_destroy(&nnn->hosts);
 	rhashtable_destroy(&nnn->flows);
 }

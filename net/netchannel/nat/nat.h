@@ -61,11 +61,28 @@ struct nc_nat_thash {
 /* Per-direction state of a flow, written on the fast path. */
 struct nc_nat_way {
 	struct dst_entry __rcu *dst;	/* cached route of the translated packet */
-	u64 packets;
 	u64 bytes;
+	/*
+	 * 32 bits, so that the TCP sequence fits beside it in the flow's
+	 * two cache lines; the count wraps after 2^32 packets.
+	 */
+	u32 packets;
+	u32 tcp_end;	/* TCP: highest sequence sent this way, plus one */
 };
 
 struct nc_nat_binding;
+
+/*
+ * What packets taught us of a flow, changed by packets on any CPU: both
+ * bytes move together by cmpxchg() on @word, so no update is lost.
+ */
+union nc_nat_track {
+	struct {
+		u8 state;	/* enum netchannel_nat_state */
+		u8 seen;	/* NC_NAT_SEEN_* */
+	};
+	u16 word;
+};
 
 /*
  * Two cache lines (checked below): the size of a flow is most of the
@@ -79,8 +96,8 @@ struct nc_nat_flow {
 	unsigned long expires;		/* jiffies */
 	u32 rule;			/* handle of the creating rule */
 	u8 kind;			/* verdict of the creating rule */
-	u8 state;			/* enum netchannel_nat_state */
 	u8 flags;			/* NC_NAT_F_*; lock */
+	union nc_nat_track track;
 	struct nc_nat_way way[2];
 	/*
 	 * Only the lock holder uses bnode, and not once the flow is dead:
@@ -96,7 +113,13 @@ struct nc_nat_flow {
 #define NC_NAT_F_DEAD	BIT(0)		/* unlinked (read unlocked by walks) */
 #define NC_NAT_F_BOUND	BIT(1)		/* in a binding's flows */
 
-static_assert(offsetofend(struct nc_nat_flow, flags) <= 64);
+#define NC_NAT_SEEN_REPLY	BIT(0)	/* a packet travelled NC_NAT_DIR_IN */
+#define NC_NAT_SEEN_FIN_OUT	BIT(1)	/* TCP FIN, NC_NAT_DIR_OUT */
+#define NC_NAT_SEEN_FIN_IN	BIT(2)	/* TCP FIN, NC_NAT_DIR_IN */
+#define NC_NAT_SEEN_END_OUT	BIT(3)	/* way[OUT].tcp_end is set */
+#define NC_NAT_SEEN_END_IN	BIT(4)	/* way[IN].tcp_end is set */
+
+static_assert(offsetofend(struct nc_nat_flow, track) <= 64);
 static_assert(sizeof(struct nc_nat_flow) <= 128);
 
 /* An endpoint; the key of a binding by its outside endpoint. */
@@ -162,6 +185,9 @@ enum nc_nat_reason {
 	NC_NAT_R_NETMAP,		/* packets of netmap rules */
 	NC_NAT_R_NO_ADDR,		/* masquerade: egress has no address */
 	NC_NAT_R_UNSUPPORTED,		/* source NAT of a portless protocol */
+	NC_NAT_R_EARLY_DROP,		/* unreplied flow evicted: table full */
+	NC_NAT_R_HOST_LIMIT,		/* new flow dropped: its host's share */
+	NC_NAT_R_TCP_RST_IGNORED,	/* RST out of window: state kept */
 	__NC_NAT_R_MAX,
 };
 
@@ -182,6 +208,8 @@ struct nc_nat_net {
 	atomic_t nflows;
 	atomic_t nrules;			/* NAT rules in the ruleset */
 	u32 max_flows;
+	u32 max_per_host;			/* flows one source may own; 0: any */
+	struct rhashtable hosts;		/* struct nc_nat_host; lock */
 	struct nc_nat_timeouts timeouts;
 	struct list_head netmaps;		/* RCU; writers: lock */
 	struct delayed_work gc;
@@ -219,6 +247,7 @@ struct nc_nat_flow *nc_nat_flow_create(struct nc_nat_net *nnn,
 				       struct nc_nat_binding *b,
 				       enum nc_nat_reason *why);
 bool nc_nat_table_full(struct nc_nat_net *nnn);
+bool nc_nat_room(struct nc_nat_net *nnn);
 void nc_nat_flush(struct nc_nat_net *nnn);
 void nc_nat_gc_work(struct work_struct *work);
 void nc_nat_touch(struct nc_nat_net *nnn, struct nc_nat_flow *f,

@@ -304,25 +304,51 @@ static void nc_t_flows_exit(struct nc_nat_net *nnn)
 	free_percpu(nnn->stats);
 }
 
-/* A dnat flow from the inside host's UDP port @sport. */
-static struct nc_nat_flow *nc_t_flow(struct kunit *test,
-				     struct nc_nat_net *nnn, u16 sport)
+/* A dnat flow from host @src's UDP port @sport, or NULL and @why. */
+static struct nc_nat_flow *nc_t_flow_from(struct nc_nat_net *nnn, u32 src,
+					  u16 sport, enum nc_nat_reason *why)
 {
 	const struct nc_nat_rule r = { .verdict = NETCHANNEL_VERDICT_DNAT };
 	struct nc_nat_tuple t = {
-		.src = htonl(0x0a000001), .dst = htonl(0xc0000202),
+		.src = htonl(src), .dst = htonl(0xc0000202),
 		.sport = htons(sport), .dport = htons(53),
 		.proto = IPPROTO_UDP,
 	}, reply;
-	enum nc_nat_reason why;
 	struct nc_nat_flow *f;
 
 	nc_nat_invert(&t, &reply);
+	rcu_read_lock();
 	spin_lock_bh(&nnn->lock);
-	f = nc_nat_flow_create(nnn, &t, &reply, &r, 0, NULL, &why);
+	f = nc_nat_flow_create(nnn, &t, &reply, &r, 0, NULL, why);
 	spin_unlock_bh(&nnn->lock);
+	rcu_read_unlock();
+	return f;
+}
+
+/* The same from the inside host 10.0.0.1, which must succeed. */
+static struct nc_nat_flow *nc_t_flow(struct kunit *test,
+				     struct nc_nat_net *nnn, u16 sport)
+{
+	enum nc_nat_reason why;
+	struct nc_nat_flow *f = nc_t_flow_from(nnn, 0x0a000001, sport, &why);
+
 	KUNIT_ASSERT_NOT_NULL(test, f);
 	return f;
+}
+
+static u64 nc_t_count(struct nc_nat_net *nnn, enum nc_nat_reason r)
+{
+	u64 v[__NC_NAT_R_MAX];
+
+	nc_counters_read(nnn->stats, __NC_NAT_R_MAX, v);
+	return v[r];
+}
+
+/* As if a reply had come back: no longer evictable, full timeout. */
+static void nc_t_replied(struct nc_nat_net *nnn, struct nc_nat_flow *f)
+{
+	f->track.seen |= NC_NAT_SEEN_REPLY;
+	WRITE_ONCE(f->expires, jiffies + nnn->timeouts.udp * HZ);
 }
 
 /* Wait up to @ms for the collector to leave @n flows. */
@@ -369,10 +395,12 @@ static void nc_nat_gc_follows_expiry(struct kunit *test)
 
 	nnn->max_flows = 3;
 	KUNIT_EXPECT_TRUE(test, time_after(idle, jiffies + 50 * HZ));
-	nc_t_flow(test, nnn, 4000);
-	KUNIT_EXPECT_EQ(test, READ_ONCE(nnn->gc_next), idle);
-	nnn->timeouts.udp = 30;
+	nnn->timeouts.udp = 20;
 	f = nc_t_flow(test, nnn, 4001);
+	KUNIT_EXPECT_EQ(test, READ_ONCE(nnn->gc_next), READ_ONCE(f->expires));
+	/* unanswered, so due in 30 s: after the pass, which stays */
+	nnn->timeouts.udp = 300;
+	nc_t_flow(test, nnn, 4000);
 	KUNIT_EXPECT_EQ(test, READ_ONCE(nnn->gc_next), READ_ONCE(f->expires));
 	mod_delayed_work(system_power_efficient_wq, &nnn->gc, 0);
 	flush_delayed_work(&nnn->gc);
@@ -384,6 +412,70 @@ static void nc_nat_gc_follows_expiry(struct kunit *test)
 	KUNIT_EXPECT_TRUE(test, time_before_eq(READ_ONCE(nnn->gc_next),
 					       jiffies + 2 * HZ));
 	nc_t_collected(test, nnn, 4000, 2);
+	nc_t_flows_exit(nnn);
+}
+
+/*
+ * A flow nothing answered lives 30 s at most, whatever the UDP timeout:
+ * a flood of first packets must not hold the table for long.
+ */
+static void nc_nat_unreplied_short(struct kunit *test)
+{
+	struct nc_nat_net *nnn = nc_t_flows(test, 300);
+	struct nc_nat_flow *f = nc_t_flow(test, nnn, 4000);
+
+	KUNIT_EXPECT_EQ(test, nc_nat_expires_in(f), 30);
+	nnn->timeouts.udp = 10;
+	f = nc_t_flow(test, nnn, 4001);
+	KUNIT_EXPECT_EQ(test, nc_nat_expires_in(f), 10);
+	nc_t_flows_exit(nnn);
+}
+
+/*
+ * A full table makes room by evicting an unanswered flow (counted), and
+ * refuses when every flow was answered.
+ */
+static void nc_nat_early_drop_unreplied(struct kunit *test)
+{
+	struct nc_nat_net *nnn = nc_t_flows(test, 300);
+	enum nc_nat_reason why = NC_NAT_R_CREATED;
+	struct nc_nat_flow *a, *b;
+
+	a = nc_t_flow(test, nnn, 4000);
+	b = nc_t_flow(test, nnn, 4001);
+	KUNIT_EXPECT_TRUE(test, nc_nat_table_full(nnn));
+	/* the table holds 2: a third replaces one of the unanswered two */
+	KUNIT_EXPECT_NOT_NULL(test, nc_t_flow_from(nnn, 0x0a000002, 4002, &why));
+	KUNIT_EXPECT_EQ(test, atomic_read(&nnn->nflows), 2);
+	KUNIT_EXPECT_EQ(test, nc_t_count(nnn, NC_NAT_R_EARLY_DROP),
+			1);
+	nc_nat_flush(nnn);
+	nc_t_replied(nnn, nc_t_flow(test, nnn, 4000));
+	nc_t_replied(nnn, nc_t_flow(test, nnn, 4001));
+	KUNIT_EXPECT_NULL(test, nc_t_flow_from(nnn, 0x0a000002, 4002, &why));
+	KUNIT_EXPECT_EQ(test, why, NC_NAT_R_TABLE_FULL);
+	KUNIT_EXPECT_EQ(test, atomic_read(&nnn->nflows), 2);
+	nc_t_flows_exit(nnn);
+}
+
+/* A source's share of the table; other sources are not held back. */
+static void nc_nat_per_host_limit(struct kunit *test)
+{
+	struct nc_nat_net *nnn = nc_t_flows(test, 300);
+	enum nc_nat_reason why = NC_NAT_R_CREATED;
+
+	nnn->max_flows = 10;
+	nnn->max_per_host = 2;
+	nc_t_flow(test, nnn, 4000);
+	nc_t_flow(test, nnn, 4001);
+	KUNIT_EXPECT_NULL(test, nc_t_flow_from(nnn, 0x0a000001, 4002, &why));
+	KUNIT_EXPECT_EQ(test, why, NC_NAT_R_HOST_LIMIT);
+	KUNIT_EXPECT_NOT_NULL(test, nc_t_flow_from(nnn, 0x0a000002, 4002, &why));
+	/* a flow gone gives its host room again */
+	nc_nat_flush(nnn);
+	KUNIT_EXPECT_EQ(test, atomic_read(&nnn->hosts.nelems), 0);
+	nc_t_flow(test, nnn, 4003);
+	nc_t_flow(test, nnn, 4004);
 	nc_t_flows_exit(nnn);
 }
 
@@ -568,6 +660,9 @@ static struct kunit_case nc_nat_cases[] = {
 	KUNIT_CASE(nc_nat_bindings_by_out_nomap),
 	KUNIT_CASE(nc_nat_full_table_collects),
 	KUNIT_CASE(nc_nat_gc_follows_expiry),
+	KUNIT_CASE(nc_nat_unreplied_short),
+	KUNIT_CASE(nc_nat_early_drop_unreplied),
+	KUNIT_CASE(nc_nat_per_host_limit),
 	KUNIT_CASE(nc_nat_icmp_quote_udp),
 	KUNIT_CASE(nc_nat_icmp_quote_udp_zero),
 	KUNIT_CASE(nc_nat_icmp_quote_tcp),

@@ -24,6 +24,8 @@ static const struct nla_policy nc_nat_timeout_policy[NETCHANNEL_NAT_A_MAX + 1] =
 	[NETCHANNEL_NAT_A_TIMEOUT_TCP_EST]	= NLA_POLICY_MIN(NLA_U32, 1),
 	[NETCHANNEL_NAT_A_TIMEOUT_TCP_TRANS]	= NLA_POLICY_MIN(NLA_U32, 1),
 	[NETCHANNEL_NAT_A_MAX_MAPPINGS]		= NLA_POLICY_MIN(NLA_U32, 1),
+	/* 0: no per-host limit */
+	[NETCHANNEL_NAT_A_MAX_MAPPINGS_PER_HOST] = { .type = NLA_U32 },
 };
 
 static int nc_nat_put_flow(struct sk_buff *msg, const struct nc_nat_flow *f)
@@ -44,7 +46,7 @@ static int nc_nat_put_flow(struct sk_buff *msg, const struct nc_nat_flow *f)
 	    nla_put_u16(msg, NETCHANNEL_NAT_A_FLOW_OUT_PORT, ntohs(i->dport)) ||
 	    nla_put_be32(msg, NETCHANNEL_NAT_A_FLOW_REM_ADDR, o->dst) ||
 	    nla_put_u16(msg, NETCHANNEL_NAT_A_FLOW_REM_PORT, ntohs(o->dport)) ||
-	    nla_put_u8(msg, NETCHANNEL_NAT_A_FLOW_STATE, READ_ONCE(f->state)) ||
+	    nla_put_u8(msg, NETCHANNEL_NAT_A_FLOW_STATE, READ_ONCE(f->track.state)) ||
 	    nla_put_u32(msg, NETCHANNEL_NAT_A_FLOW_EXPIRES, nc_nat_expires_in(f)) ||
 	    nla_put_u32(msg, NETCHANNEL_NAT_A_FLOW_RULE, f->rule) ||
 	    nla_put_u8(msg, NETCHANNEL_NAT_A_FLOW_KIND, f->kind) ||
@@ -111,6 +113,16 @@ static int nc_nat_nl_flow_flush_doit(struct sk_buff *skb,
 	return 0;
 }
 
+/* A mapping limit past what the policy's 16-bit bounds can say. */
+static bool nc_nat_nl_mappings_bad(const struct nlattr *a,
+				   struct netlink_ext_ack *extack)
+{
+	if (!a || nla_get_u32(a) <= NC_NAT_FLOWS_MAX)
+		return false;
+	NL_SET_ERR_MSG_ATTR(extack, a, "at most 16777216 mappings");
+	return true;
+}
+
 static int nc_nat_nl_timeout_set_doit(struct sk_buff *skb,
 				      struct genl_info *info)
 {
@@ -122,7 +134,8 @@ static int nc_nat_nl_timeout_set_doit(struct sk_buff *skb,
 	    !a[NETCHANNEL_NAT_A_TIMEOUT_ICMP] &&
 	    !a[NETCHANNEL_NAT_A_TIMEOUT_TCP_EST] &&
 	    !a[NETCHANNEL_NAT_A_TIMEOUT_TCP_TRANS] &&
-	    !a[NETCHANNEL_NAT_A_MAX_MAPPINGS]) {
+	    !a[NETCHANNEL_NAT_A_MAX_MAPPINGS] &&
+	    !a[NETCHANNEL_NAT_A_MAX_MAPPINGS_PER_HOST]) {
 		NL_SET_ERR_MSG(info->extack, "nothing to set");
 		return -EINVAL;
 	}
@@ -134,12 +147,11 @@ static int nc_nat_nl_timeout_set_doit(struct sk_buff *skb,
 			return -ERANGE;
 		}
 	}
-	if (a[NETCHANNEL_NAT_A_MAX_MAPPINGS] &&
-	    nla_get_u32(a[NETCHANNEL_NAT_A_MAX_MAPPINGS]) > NC_NAT_FLOWS_MAX) {
-		NL_SET_ERR_MSG_ATTR(info->extack, a[NETCHANNEL_NAT_A_MAX_MAPPINGS],
-				    "at most 16777216 mappings");
+	if (nc_nat_nl_mappings_bad(a[NETCHANNEL_NAT_A_MAX_MAPPINGS],
+				   info->extack) ||
+	    nc_nat_nl_mappings_bad(a[NETCHANNEL_NAT_A_MAX_MAPPINGS_PER_HOST],
+				   info->extack))
 		return -ERANGE;
-	}
 	/* each value is read on its own by the data path; no lock needed */
 	if (a[NETCHANNEL_NAT_A_TIMEOUT_UDP])
 		WRITE_ONCE(nnn->timeouts.udp,
@@ -156,6 +168,9 @@ static int nc_nat_nl_timeout_set_doit(struct sk_buff *skb,
 	if (a[NETCHANNEL_NAT_A_MAX_MAPPINGS])
 		WRITE_ONCE(nnn->max_flows,
 			   nla_get_u32(a[NETCHANNEL_NAT_A_MAX_MAPPINGS]));
+	if (a[NETCHANNEL_NAT_A_MAX_MAPPINGS_PER_HOST])
+		WRITE_ONCE(nnn->max_per_host,
+			   nla_get_u32(a[NETCHANNEL_NAT_A_MAX_MAPPINGS_PER_HOST]));
 	return 0;
 }
 
@@ -181,6 +196,8 @@ static int nc_nat_nl_timeout_get_doit(struct sk_buff *skb,
 			READ_ONCE(to->tcp_trans)) ||
 	    nla_put_u32(msg, NETCHANNEL_NAT_A_MAX_MAPPINGS,
 			READ_ONCE(nnn->max_flows)) ||
+	    nla_put_u32(msg, NETCHANNEL_NAT_A_MAX_MAPPINGS_PER_HOST,
+			READ_ONCE(nnn->max_per_host)) ||
 	    nla_put_u32(msg, NETCHANNEL_NAT_A_MAPPINGS,
 			atomic_read(&nnn->nflows)) ||
 	    nc_nl_put_counters(msg, NETCHANNEL_NAT_A_STATS, nnn->stats,

@@ -241,7 +241,7 @@ struct nc_nat_binding *nc_nat_bind(struct nc_nat_net *nnn,
 				get_random_u32(), nc_nat_out_taken, &probe);
 	if (port < 0)
 		goto err_addr;
-	b = kmem_cache_zalloc(nc_nat_binding_cache, GFP_ATOMIC);
+	b = kmem_cache_zalloc(nc_nat_binding_cache, GFP_ATOMIC | __GFP_ACCOUNT);
 	if (!b)
 		goto err_addr;
 	b->in = key;
@@ -370,7 +370,7 @@ void nc_nat_binding_put(struct nc_nat_net *nnn, struct nc_nat_binding *b)
 
 int nc_nat_binding_cache_init(void)
 {
-	nc_nat_binding_cache = KMEM_CACHE(nc_nat_binding, 0);
+	nc_nat_binding_cache = KMEM_CACHE(nc_nat_binding, SLAB_ACCOUNT);
 	return nc_nat_binding_cache ? 0 : -ENOMEM;
 }
 

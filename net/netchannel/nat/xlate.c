@@ -466,19 +466,19 @@ static struct nc_nat_flow *nc_nat_create(struct nc_nat_net *nnn,
 	struct nc_nat_ep in;
 	u16 pmin, pmax;
 
-	/*
-	 * A full table refuses before anything is bound: making a binding
-	 * only to drop it again cost a full table more per packet than a
-	 * new flow costs an empty one.  nc_nat_flow_create() checks again.
-	 */
-	if (nc_nat_table_full(nnn)) {
-		*why = NC_NAT_R_TABLE_FULL;
-		return NULL;
-	}
 	spin_lock(&nnn->lock);
 	th = nc_nat_lookup(nnn, t);
 	if (th) {
 		f = nc_nat_flow_of(th);
+		goto out;
+	}
+	/*
+	 * A full table refuses (or makes room) before anything is bound:
+	 * making a binding only to drop it again cost a full table more per
+	 * packet than a new flow costs an empty one.
+	 */
+	if (!nc_nat_room(nnn)) {
+		*why = NC_NAT_R_TABLE_FULL;
 		goto out;
 	}
 	if (p->bind_addr) {
