@@ -5,6 +5,12 @@ what left, for edge_forwarding.sh.
     edge_tool.py send IFACE DSTMAC SRC DST KIND ID
     edge_tool.py capture IFACE SECONDS [PROTO]  one line a packet seen:
                                                "ID SRC DST PROTO TOT_LEN"
+    edge_tool.py rst IFACE DSTMAC SRC:PORT DST:PORT SEQ
+                 one TCP RST (with ACK 0) of sequence SEQ
+    edge_tool.py flood IFACE DSTMAC syn DST:PORT COUNT SEED
+                 TCP SYNs from random sources in 100.64.0.0/10 (spoofed)
+    edge_tool.py flood IFACE DSTMAC udp SRC COUNT SEED
+                 UDP from SRC:5000, each to another 203.0.113.0/24 host:port
 
 KIND is one UDP datagram (port 5000 -> 7000) with IP identifier ID:
     udp          as it should be
@@ -16,6 +22,7 @@ KIND is one UDP datagram (port 5000 -> 7000) with IP identifier ID:
                  Ethernet padding after its IP datagram
     gre          IP protocol 47 (GRE), which has no ports
 """
+import random
 import socket
 import struct
 import sys
@@ -70,6 +77,42 @@ def frames(kind, src, dst, src_mac, dst_mac, ident):
     sys.exit("unknown kind " + kind)
 
 
+def l4_csum(src, dst, proto, seg):
+    pseudo = socket.inet_aton(src) + socket.inet_aton(dst) + struct.pack("!BBH", 0, proto, len(seg))
+    return csum(pseudo + seg)
+
+
+def flood(iface, dst_mac, kind, arg, count, seed):
+    rnd = random.Random(seed)
+    with socket.socket(socket.AF_PACKET, socket.SOCK_RAW) as s:
+        s.bind((iface, 0))
+        eth = mac(dst_mac) + s.getsockname()[4] + struct.pack("!H", ETH_P_IP)
+        for i in range(count):
+            if kind == "syn":
+                dst, dport = arg.split(":")
+                src = socket.inet_ntoa(struct.pack("!I", 0x64400000 | rnd.getrandbits(22)))
+                seg = struct.pack("!HHIIBBHHH", rnd.randint(1024, 65535), int(dport),
+                                  rnd.getrandbits(32), 0, 5 << 4, 0x02, 65535, 0, 0)
+                seg = seg[:16] + struct.pack("!H", l4_csum(src, dst, 6, seg)) + seg[18:]
+                pkt = ip4_id(src, dst, 6, seg, ident=i & 0xffff)
+            else:
+                # every datagram a flow of its own
+                src, dst = arg, "203.0.113.%d" % (i % 254 + 1)
+                pkt = ip4_id(src, dst, 17, struct.pack("!HHHH", 5000, 1024 + i, 12, 0)
+                             + b"floo", ident=i & 0xffff)
+            s.send(eth + pkt)
+
+
+def rst(iface, dst_mac, src_ep, dst_ep, seq):
+    (src, sport), (dst, dport) = (e.rsplit(":", 1) for e in (src_ep, dst_ep))
+    seg = struct.pack("!HHIIBBHHH", int(sport), int(dport), seq, 0, 5 << 4, 0x04, 0, 0, 0)
+    seg = seg[:16] + struct.pack("!H", l4_csum(src, dst, 6, seg)) + seg[18:]
+    with socket.socket(socket.AF_PACKET, socket.SOCK_RAW) as s:
+        s.bind((iface, 0))
+        s.send(mac(dst_mac) + s.getsockname()[4] + struct.pack("!H", ETH_P_IP) +
+               ip4_id(src, dst, 6, seg, ident=1))
+
+
 def mac(s):
     return bytes(int(x, 16) for x in s.split(":"))
 
@@ -106,6 +149,10 @@ def capture(iface, seconds, proto=None):
 def main(argv):
     if argv[1:2] == ["send"] and len(argv) == 8:
         send(argv[2], argv[3], argv[4], argv[5], argv[6], int(argv[7]))
+    elif argv[1:2] == ["rst"] and len(argv) == 7:
+        rst(argv[2], argv[3], argv[4], argv[5], int(argv[6]))
+    elif argv[1:2] == ["flood"] and len(argv) == 8:
+        flood(argv[2], argv[3], argv[4], argv[5], int(argv[6]), int(argv[7]))
     elif argv[1:2] == ["capture"] and len(argv) in (4, 5):
         capture(argv[2], float(argv[3]), int(argv[4]) if len(argv) == 5 else None)
     else:

@@ -109,6 +109,8 @@ void nc_nat_prefetch(struct nc_nat_net *nnn, const struct nc_nat_tuple *t)
 #define NC_NAT_UNREPLIED_TCP		60	/* no SYN, nothing back */
 #define NC_NAT_TCP_SYN_SENT		120
 #define NC_NAT_TCP_SYN_RECV		60
+#define NC_NAT_TCP_FINS		120	/* FIN both ways: time-wait */
+#define NC_NAT_TCP_RESET		10
 /* A RST is believed within this distance of the sequence it must carry. */
 #define NC_NAT_RST_WINDOW		65535
 
@@ -124,6 +126,9 @@ static u32 nc_nat_tcp_timeout(const struct nc_nat_timeouts *to, u8 state,
 		return min_t(u32, trans, NC_NAT_TCP_SYN_SENT);
 	case NETCHANNEL_NAT_STATE_SYN_RECV:
 		return min_t(u32, trans, NC_NAT_TCP_SYN_RECV);
+	case NETCHANNEL_NAT_STATE_CLOSING:
+		return min_t(u32, trans, seen & NC_NAT_SEEN_RST ?
+			     NC_NAT_TCP_RESET : NC_NAT_TCP_FINS);
 	case NETCHANNEL_NAT_STATE_NONE:
 		if (!(seen & NC_NAT_SEEN_REPLY))
 			return min_t(u32, trans, NC_NAT_UNREPLIED_TCP);
@@ -190,7 +195,8 @@ static u8 nc_nat_tcp_next(u8 state, u8 *seen, enum nc_nat_dir dir,
 		if (dir == NC_NAT_DIR_OUT &&
 		    state != NETCHANNEL_NAT_STATE_ESTABLISHED &&
 		    state != NETCHANNEL_NAT_STATE_SYN_RECV) {
-			*seen &= ~(NC_NAT_SEEN_FIN_OUT | NC_NAT_SEEN_FIN_IN);
+			*seen &= ~(NC_NAT_SEEN_FIN_OUT | NC_NAT_SEEN_FIN_IN |
+				   NC_NAT_SEEN_RST);
 			return NETCHANNEL_NAT_STATE_SYN;
 		}
 		return state;
@@ -232,20 +238,25 @@ static bool nc_nat_tcp_track(struct nc_nat_flow *f, enum nc_nat_dir dir,
 	union nc_nat_track old = { .word = READ_ONCE(f->track.word) }, new;
 	u32 end, prev;
 
-	/* the highest sequence this way sent; racing writers keep one */
+	/*
+	 * The highest sequence this way sent (racing writers keep one); an
+	 * RST is judged by it, so it never moves it.
+	 */
 	end = ntohl(th->seq) + seglen + th->syn + th->fin;
 	prev = READ_ONCE(f->way[dir].tcp_end);
-	if (!(old.seen & end_bit) || after(end, prev))
+	if (!th->rst && (!(old.seen & end_bit) || after(end, prev)))
 		WRITE_ONCE(f->way[dir].tcp_end, end);
 	do {
 		new = old;
-		new.seen |= end_bit;
+		if (!th->rst)
+			new.seen |= end_bit;
 		if (dir == NC_NAT_DIR_IN)
 			new.seen |= NC_NAT_SEEN_REPLY;
 		if (th->rst) {
 			if (!nc_nat_rst_ok(f, old.seen, dir, th))
 				return false;
 			new.state = NETCHANNEL_NAT_STATE_CLOSING;
+			new.seen |= NC_NAT_SEEN_RST;
 		} else {
 			new.state = nc_nat_tcp_next(old.state, &new.seen, dir,
 						    th);
@@ -492,7 +503,8 @@ bool nc_nat_table_full(struct nc_nat_net *nnn)
 
 /*
  * May @f go to make room?  What conntrack calls unassured: no reply came
- * back, or a TCP handshake is not complete; and what has expired.
+ * back, or a TCP handshake is not complete; TCP sessions already closed;
+ * and what has expired.
  */
 static bool nc_nat_evictable(const struct nc_nat_flow *f)
 {
@@ -503,7 +515,8 @@ static bool nc_nat_evictable(const struct nc_nat_flow *f)
 	return f->th[0].t.proto == IPPROTO_TCP &&
 	       (tr.state == NETCHANNEL_NAT_STATE_NONE ||
 		tr.state == NETCHANNEL_NAT_STATE_SYN ||
-		tr.state == NETCHANNEL_NAT_STATE_SYN_RECV);
+		tr.state == NETCHANNEL_NAT_STATE_SYN_RECV ||
+		tr.state == NETCHANNEL_NAT_STATE_CLOSING);
 }
 
 /*

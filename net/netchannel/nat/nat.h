@@ -118,6 +118,7 @@ struct nc_nat_flow {
 #define NC_NAT_SEEN_FIN_IN	BIT(2)	/* TCP FIN, NC_NAT_DIR_IN */
 #define NC_NAT_SEEN_END_OUT	BIT(3)	/* way[OUT].tcp_end is set */
 #define NC_NAT_SEEN_END_IN	BIT(4)	/* way[IN].tcp_end is set */
+#define NC_NAT_SEEN_RST		BIT(5)	/* TCP: closed by an RST */
 
 static_assert(offsetofend(struct nc_nat_flow, track) <= 64);
 static_assert(sizeof(struct nc_nat_flow) <= 128);
