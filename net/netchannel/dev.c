@@ -67,6 +67,20 @@ static rx_handler_result_t nc_rx_handler(struct sk_buff **pskb)
 	if (unlikely(err)) {
 		if (err == -EINVAL)
 			nc_counters_inc(ncd->nn->stats, pkt.reason);
+		/*
+		 * A sound IP header with a broken transport one is forwarded
+		 * by the stack as it is: a consumer that translates such
+		 * traffic may refuse it rather than let it leave untranslated.
+		 */
+		if (err == -EINVAL && pkt.key.family) {
+			pkt.key.flags |= NC_KEY_F_MALFORMED;
+			if (nc_consumers_rx(ncd, skb, &pkt) == NC_HOOK_DROP) {
+				/* its reason is counted above */
+				nc_counters_inc(ncd->stats, NC_DEV_DROPPED);
+				kfree_skb(skb);
+				return RX_HANDLER_CONSUMED;
+			}
+		}
 		goto pass;
 	}
 	/* link-layer padding is not payload: off before any hook reads it */
@@ -89,8 +103,11 @@ static rx_handler_result_t nc_rx_handler(struct sk_buff **pskb)
 	}
 
 	cls = rcu_dereference(ncd->nn->cls);
-	if (!cls)
+	if (!cls) {
+		if (unlikely(READ_ONCE(ncd->nn->fail_closed)))
+			return nc_rx_drop(ncd, skb, NETCHANNEL_REASON_NOMEM);
 		goto pass;
+	}
 	if (nc_cls_needs_oif(cls))
 		pkt.key.oif = nc_route_oif(skb, &pkt);
 	rule = nc_cls_lookup(cls, &pkt.key);
@@ -150,7 +167,7 @@ int nc_dev_attach(struct nc_net *nn, struct net_device *dev,
 		return -EBUSY;
 	}
 
-	ncd = kzalloc(sizeof(*ncd), GFP_KERNEL);
+	ncd = kzalloc(sizeof(*ncd), GFP_KERNEL_ACCOUNT);
 	if (!ncd)
 		return -ENOMEM;
 	ncd->stats = nc_counters_alloc(NC_DEV_NSTATS);

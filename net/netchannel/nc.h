@@ -38,6 +38,8 @@ union nc_addr {
 /* nc_key::flags */
 #define NC_KEY_F_PORTS		0x01	/* sport/dport are valid */
 #define NC_KEY_F_FRAG		0x02	/* packet is an IP fragment */
+/* IP header sound, transport header not: only consumers' rx sees it */
+#define NC_KEY_F_MALFORMED	0x04
 
 /*
  * The flow key the parser fills and the classifier hashes.  Sized for IPv6
@@ -261,6 +263,7 @@ struct nc_rule {
 	struct nc_chain *chain;
 	const struct nc_consumer *consumer;	/* for consumer verdicts */
 	void *priv;				/* the consumer's */
+	bool published;			/* rule_publish() ran; lock */
 	struct nc_counters __percpu *stats;	/* NC_RULE_* */
 	struct rcu_head rcu;
 };
@@ -292,6 +295,12 @@ struct nc_net {
 	struct list_head all;		/* every nc_net, for consumer exit */
 	struct mutex lock;		/* serializes control-plane writers */
 	struct nc_cls __rcu *cls;
+	/*
+	 * Set when a consumer went away and the classifier without its rules
+	 * could not be built: with no classifier, attached devices drop
+	 * everything until a ruleset is committed again (fail closed).
+	 */
+	bool fail_closed;		/* lock to write */
 	struct list_head rules;		/* in (prio, handle) order; lock */
 	u32 nrules;			/* lock */
 	u32 next_handle;		/* lock */
@@ -358,6 +367,9 @@ void nc_dev_exit(void);
  *	verdicts and build rule->chain and rule->priv from the rule's
  *	attributes (NETCHANNEL_A_RULE_* table @tb)
  * @rule_fill: put the consumer's attributes of @rule into a dump
+ * @rule_publish: optional, nc_net::lock held: @rule is about to be seen by
+ *	packets (its ruleset is built and is published next, which cannot
+ *	fail): make live what the consumer keeps outside the classifier
  * @rule_destroy: free rule->priv; no reader can see the rule any more
  * @list: in the registry
  *
@@ -373,6 +385,7 @@ struct nc_consumer {
 	int (*rule_init)(struct net *net, struct nc_rule *rule,
 			 struct nlattr **tb, struct netlink_ext_ack *extack);
 	int (*rule_fill)(struct sk_buff *msg, const struct nc_rule *rule);
+	void (*rule_publish)(struct nc_rule *rule);
 	void (*rule_destroy)(struct nc_rule *rule);
 	struct list_head list;
 };

@@ -248,7 +248,7 @@ static int nc_rule_chain(struct net *net, struct nc_rule *rule,
 		return -EOPNOTSUPP;
 	}
 	filter = nc_hook_type_get(NC_HOOK_FILTER);
-	rule->chain = nc_chain_alloc(1, GFP_KERNEL);
+	rule->chain = nc_chain_alloc(1, GFP_KERNEL_ACCOUNT);
 	if (!rule->chain)
 		return -ENOMEM;
 	rule->chain->hooks[0].type = filter;
@@ -276,7 +276,7 @@ static struct nc_rule *nc_rule_from_nest(struct net *net, struct nlattr *nest,
 				    "handles are assigned by the kernel");
 		return ERR_PTR(-EINVAL);
 	}
-	rule = nc_rule_alloc(GFP_KERNEL);
+	rule = nc_rule_alloc(GFP_KERNEL_ACCOUNT);
 	if (!rule)
 		return ERR_PTR(-ENOMEM);
 	if (tb[NETCHANNEL_A_RULE_PRIO])

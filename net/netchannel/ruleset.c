@@ -81,8 +81,9 @@ static int nc_ruleset_commit(struct nc_net *nn, struct list_head *rules,
 			     struct netlink_ext_ack *extack)
 {
 	struct nc_cls *cls, *old;
+	struct nc_rule *rule;
 
-	cls = nc_cls_build(rules, GFP_KERNEL);
+	cls = nc_cls_build(rules, GFP_KERNEL_ACCOUNT);
 	if (IS_ERR(cls)) {
 		if (PTR_ERR(cls) == -E2BIG)
 			NL_SET_ERR_MSG(extack,
@@ -91,7 +92,16 @@ static int nc_ruleset_commit(struct nc_net *nn, struct list_head *rules,
 			NL_SET_ERR_MSG(extack, "out of memory building the classifier");
 		return PTR_ERR(cls);
 	}
+	/* what consumers keep beside the classifier goes live with it */
+	list_for_each_entry(rule, rules, list) {
+		if (rule->published || !rule->consumer ||
+		    !rule->consumer->rule_publish)
+			continue;
+		rule->consumer->rule_publish(rule);
+		rule->published = true;
+	}
 	old = rcu_replace_pointer(nn->cls, cls, lockdep_is_held(&nn->lock));
+	WRITE_ONCE(nn->fail_closed, false);
 	nc_net_changed(nn);
 	synchronize_rcu();
 	nc_cls_free(old);
@@ -195,8 +205,10 @@ int nc_ruleset_replace(struct nc_net *nn, struct list_head *rules,
 
 /*
  * Remove every rule of consumer @c (it is going away).  Should the rebuild
- * fail for want of memory, the rules are still unhooked: an empty
- * classifier is published instead, since @c's code must not run again.
+ * fail for want of memory, the rules are still unhooked, since @c's code
+ * must not run again; but an empty ruleset would let through what filter
+ * rules dropped, so the netns fails closed instead: no classifier, and
+ * attached devices drop every packet until the next ruleset commit.
  */
 void nc_ruleset_purge(struct nc_net *nn, const struct nc_consumer *c)
 {
@@ -216,6 +228,7 @@ void nc_ruleset_purge(struct nc_net *nn, const struct nc_consumer *c)
 	if (nc_ruleset_commit(nn, &nn->rules, NULL)) {
 		old = rcu_replace_pointer(nn->cls, NULL,
 					  lockdep_is_held(&nn->lock));
+		WRITE_ONCE(nn->fail_closed, true);
 		nc_net_changed(nn);
 		synchronize_rcu();
 		nc_cls_free(old);

@@ -14,6 +14,8 @@
 #     reassembled at their true length (padding is not payload);
 #   - GRE (no ports) matching the masquerade rule is dropped and counted
 #     `unsupported-protocol`: it would have left with 10.0.1.2;
+#   - TCP with a truncated header (the stack would forward it as it is,
+#     with 10.0.1.2) is dropped while NAT is in use, counted `truncated`;
 #   - an snat pool of all 2^32 addresses translates (its size once
 #     wrapped to 0 and divided by it in softirq);
 #   - masquerade out of a device when the router has no global address
@@ -31,14 +33,15 @@ nsx r1 ping -c1 -W2 192.0.2.2 >/dev/null
 
 # sends KIND:ID...: each frame from h1 to s1, captured on s1 meanwhile
 sends() {
-	local kv
+	local kv cap
 	nsbg s1 python3 "$EDGE" capture v0 "$([ "${NC_LANE:-}" = qemu ] && echo 12 || echo 3)" \
 		>/tmp/nat-edge-cap.txt
+	cap=$!
 	sleep "$([ "${NC_LANE:-}" = qemu ] && echo 5 || echo 0.5)"
 	for kv in "$@"; do
 		nsx h1 python3 "$EDGE" send v0 "$rmac" 10.0.1.2 192.0.2.2 "${kv%%:*}" "${kv##*:}"
 	done
-	wait
+	wait "$cap"
 }
 # seen ID: "SRC TOT_LEN" of each packet with IP identifier ID s1 saw
 seen() { awk -v id="$1" '$1 == id && $3 == "192.0.2.2" { print $2, $5 }' /tmp/nat-edge-cap.txt; }
@@ -46,7 +49,9 @@ seen() { awk -v id="$1" '$1 == id && $3 == "192.0.2.2" { print $2, $5 }' /tmp/na
 ctr_snap r1
 csum0=$(nc_stat r1 drops.bad-csum)
 csum_delta() { echo $(($(nc_stat r1 drops.bad-csum) - csum0)); }
-sends udp:1 bad-csum:2 bcast:3 vlan:4 vlan0:5 padded-frags:6 gre:7
+trunc_delta() { echo $(($(nc_stat r1 drops.truncated) - trunc0)); }
+trunc0=$(nc_stat r1 drops.truncated)
+sends udp:1 bad-csum:2 bcast:3 vlan:4 vlan0:5 padded-frags:6 gre:7 tcp-cut:9
 check_eq "udp: arrives translated" "192.0.2.1 116" seen 1
 check_eq "bad header checksum: not forwarded" "" seen 2
 check_eq "bad header checksum: counted bad-csum" 1 csum_delta
@@ -55,6 +60,8 @@ check_eq "vlan 5 without a vlan device: not forwarded" "" seen 4
 check_eq "priority tag (vid 0): arrives translated" "192.0.2.1 116" seen 5
 check_eq "padded fragments: reassembled without the padding" "192.0.2.1 116" seen 6
 check_eq "gre: not forwarded" "" seen 7
+check_eq "truncated tcp: not forwarded" "" seen 9
+check_eq "truncated tcp: counted" 1 trunc_delta
 # udp, vlan0 and the fragments share one 5-tuple: one flow
 check_eq "counters" "flows-created=1 unsupported-protocol=1" \
 	ctr_deltas r1 flows-created unsupported-protocol
@@ -88,9 +95,10 @@ ncnat mr rule add oif out0 masquerade >/dev/null
 ctr_snap mr
 nsbg ms python3 "$EDGE" capture v0 "$([ "${NC_LANE:-}" = qemu ] && echo 12 || echo 3)" 17 \
 	>/tmp/nat-edge-noaddr.txt
+cap=$!
 sleep "$([ "${NC_LANE:-}" = qemu ] && echo 5 || echo 0.5)"
 tool mh udp-send 192.0.2.2 7000 --count 3 >/dev/null
-wait
+wait "$cap"
 check_eq "no address: nothing leaves with an inside source" 0 \
 	sh -c "grep -c '10\.9\.0\.2' /tmp/nat-edge-noaddr.txt || true"
 check_eq "no address: 3 dropped, counted" "no-address=3 flows-created=0" \

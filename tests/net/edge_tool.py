@@ -21,6 +21,7 @@ KIND is one UDP datagram (port 5000 -> 7000) with IP identifier ID:
     padded-frags two fragments; the last one carries 30 bytes of
                  Ethernet padding after its IP datagram
     gre          IP protocol 47 (GRE), which has no ports
+    tcp-cut      TCP whose header stops after 8 bytes
 """
 import random
 import socket
@@ -72,6 +73,8 @@ def frames(kind, src, dst, src_mac, dst_mac, ident):
         first, rest = dgram[:32], dgram[32:]
         return [eth + ip4(src, dst, 17, first, frag=0x2000),
                 eth + ip4(src, dst, 17, rest, frag=32 // 8) + b"\xee" * 30]
+    if kind == "tcp-cut":
+        return [eth + ip4(src, dst, 6, struct.pack("!HHI", 5000, 7000, 1))]
     if kind == "gre":
         return [eth + ip4(src, dst, 47, struct.pack("!HH", 0, 0x0800) + PAYLOAD)]
     sys.exit("unknown kind " + kind)

@@ -266,9 +266,9 @@ usage "flow flush trailing" "unexpected word 'all' after 'flush'" flow flush all
 usage "missing timeout command" "missing timeout command \(set, list\)" timeout
 usage "unknown timeout command" "unknown timeout command 'get'" timeout get
 usage "timeout list trailing" "unexpected word 'udp' after 'list'" timeout list udp
-usage "timeout set nothing" "missing 'udp\|icmp\|tcp-est\|tcp-trans SECONDS' or 'max-mappings N' after 'timeout set'" \
+usage "timeout set nothing" "missing 'udp\|icmp\|tcp-est\|tcp-trans SECONDS', 'max-mappings N' or 'max-mappings-per-host N' after 'timeout set'" \
 	timeout set
-usage "timeout set unknown" "unknown timeout 'tcp' \(expected udp, icmp, tcp-est, tcp-trans or max-mappings\)" \
+usage "timeout set unknown" "unknown timeout 'tcp' \(expected udp, icmp, tcp-est, tcp-trans, max-mappings or max-mappings-per-host\)" \
 	timeout set tcp 5
 usage "timeout set no value" "missing value after 'udp'" timeout set udp
 usage "timeout set 0" "bad number '0' for udp \(expected seconds, at least 1\)" timeout set udp 0

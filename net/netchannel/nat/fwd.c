@@ -25,18 +25,6 @@
 #include "../compat.h"
 #include "nat.h"
 
-/* An output route towards @daddr (from @saddr, which need not be ours). */
-struct rtable *nc_nat_route(struct net *net, __be32 daddr, __be32 saddr)
-{
-	struct flowi4 fl4 = {
-		.daddr = daddr,
-		.saddr = saddr,
-		.flowi4_flags = FLOWI_FLAG_ANYSRC,
-	};
-
-	return ip_route_output_key(net, &fl4);
-}
-
 void nc_nat_way_release(struct nc_nat_way *way)
 {
 	struct dst_entry *dst = rcu_dereference_protected(way->dst, true);
@@ -46,30 +34,39 @@ void nc_nat_way_release(struct nc_nat_way *way)
 }
 
 /*
- * The cached route of one direction, looked up again when routing changed
- * (the cached entry then fails dst_check()).  Racing CPUs may both look it
- * up; the last one's result stays, the other is released after a grace
- * period by dst_release().  Context: RCU read side.
+ * Keep @dst (a route set on a packet without a reference) as the route of
+ * one direction.  Racing CPUs may both store one; the last stays, the
+ * other is released after a grace period by dst_release().
+ * Context: RCU read side.
  */
-static struct dst_entry *nc_nat_way_dst(struct net *net, struct nc_nat_way *way,
-					const struct nc_nat_tuple *to)
+void nc_nat_way_cache(struct nc_nat_way *way, struct dst_entry *dst)
 {
-	struct dst_entry *dst = rcu_dereference(way->dst), *old;
-	struct rtable *rt;
+	struct dst_entry *old;
+
+	if (!dst_hold_safe(dst))
+		return;
+	old = unrcu_pointer(xchg(&way->dst, RCU_INITIALIZER(dst)));
+	if (old)
+		dst_release(old);
+}
+
+/*
+ * The route of one direction of a flow towards @daddr: the cached one,
+ * or, when there is none or routing changed (the cached entry then fails
+ * dst_check()), the one the stack gives this packet (nc_nat_input_route()).
+ * Context: RCU read side.
+ */
+static struct dst_entry *nc_nat_way_dst(struct nc_nat_way *way,
+					struct sk_buff *skb, __be32 daddr)
+{
+	struct dst_entry *dst = rcu_dereference(way->dst);
 
 	if (dst && (!dst->obsolete || dst_check(dst, 0)))
 		return dst;
-	rt = nc_nat_route(net, to->dst, to->src);
-	if (IS_ERR(rt))
-		return NULL;
-	if (rt->rt_type != RTN_UNICAST) {
-		ip_rt_put(rt);
-		return NULL;
-	}
-	old = unrcu_pointer(xchg(&way->dst, RCU_INITIALIZER(&rt->dst)));
-	if (old)
-		dst_release(old);
-	return &rt->dst;
+	dst = nc_nat_input_route(skb, ip_hdr(skb)->saddr, daddr);
+	if (dst)
+		nc_nat_way_cache(way, dst);
+	return dst;
 }
 
 /*
@@ -218,12 +215,12 @@ static enum nc_nat_path nc_nat_path_by(const struct sk_buff *skb,
  */
 static enum nc_nat_path nc_nat_path(struct nc_nat_net *nnn,
 				    struct nc_nat_flow *f, enum nc_nat_dir dir,
-				    const struct sk_buff *skb,
+				    struct sk_buff *skb,
 				    const struct nc_pkt *pkt,
 				    const struct nc_nat_tuple *to,
 				    struct dst_entry **dstp)
 {
-	*dstp = nc_nat_way_dst(nnn->net, &f->way[dir], to);
+	*dstp = nc_nat_way_dst(&f->way[dir], skb, to->dst);
 	return nc_nat_path_by(skb, pkt, *dstp);
 }
 
@@ -332,25 +329,34 @@ enum nc_hook_ret nc_nat_forward_xlated(struct nc_nat_net *nnn,
 	return NC_HOOK_STOLEN;
 }
 
-/*
- * The route the stack would give a packet from @saddr to @daddr received
- * on @skb->dev, looked up as ip_rcv does (so policy routing by the input
- * device, reverse path filtering and the forwarding switch all apply), and
- * set on @skb without a reference.  NULL, and no route set, unless it is a
- * plain unicast forward: local delivery, broadcast, errors, ICMP redirects
- * to send and tunnels (lwtunnel) stay the stack's.  Context: RCU read side.
+/**
+ * nc_nat_input_route - the route the stack would give a packet
+ * @skb: the packet, received on @skb->dev
+ * @saddr: its source as it arrived (untranslated)
+ * @daddr: the destination it is routed to (translated)
+ *
+ * Looked up as ip_rcv does, with the input device, mark and TOS, so that
+ * policy routing by input device and mark, VRFs, reverse path filtering,
+ * martian checks and the device's forwarding switch all apply; the source
+ * is the one that arrived, as netfilter routes after DNAT but before SNAT.
+ * The route is set on @skb without a reference.
+ *
+ * Return: the route, or NULL (and no route set) unless it is a plain
+ * unicast forward: local delivery, broadcast, errors (a martian, a
+ * failed reverse path check, forwarding off) and tunnels (lwtunnel) are
+ * the stack's.  Context: RCU read side.
  */
-static struct dst_entry *nc_nat_input_route(struct sk_buff *skb,
-					    __be32 saddr, __be32 daddr)
+struct dst_entry *nc_nat_input_route(struct sk_buff *skb, __be32 saddr,
+				     __be32 daddr)
 {
 	struct rtable *rt;
 
+	skb_dst_drop(skb);
 	if (ip_route_input_noref(skb, daddr, saddr, ip_hdr(skb)->tos,
 				 skb->dev))
 		return NULL;
 	rt = skb_rtable(skb);
-	if (rt->rt_type != RTN_UNICAST || rt->rt_flags & RTCF_DOREDIRECT ||
-	    rt->dst.lwtstate) {
+	if (rt->rt_type != RTN_UNICAST || rt->dst.lwtstate) {
 		skb_dst_drop(skb);
 		return NULL;
 	}
@@ -386,9 +392,13 @@ enum nc_hook_ret nc_nat_forward_stateless(struct nc_nat_net *nnn,
 	struct dst_entry *dst = NULL;
 	enum nc_nat_path path;
 
+	/*
+	 * Routed by the source that arrived: the translated one may be an
+	 * address of this router (1:1 NAT to an address it holds), which
+	 * the input route would take for a martian.
+	 */
 	if (!skb_dst(skb) && iph->ihl == 5)
-		dst = nc_nat_input_route(skb, field == NC_FIELD_SADDR ?
-					 to->ip : iph->saddr,
+		dst = nc_nat_input_route(skb, iph->saddr,
 					 field == NC_FIELD_DADDR ?
 					 to->ip : iph->daddr);
 	path = nc_nat_path_by(skb, pkt, dst);

@@ -4,6 +4,7 @@
  * the flow-table receive hook with the core, per-netns flow tables, and
  * the "netchannel_nat" generic netlink family.
  */
+#include <linux/memcontrol.h>
 #include <linux/module.h>
 #include <net/genetlink.h>
 #include <net/net_namespace.h>
@@ -47,7 +48,6 @@ struct nc_nat_net *nc_nat_net(const struct net *net)
 static int __net_init nc_nat_net_init(struct net *net)
 {
 	struct nc_nat_net *nnn = nc_nat_net(net);
-	int err;
 
 	nnn->net = net;
 	spin_lock_init(&nnn->lock);
@@ -60,27 +60,50 @@ static int __net_init nc_nat_net_init(struct net *net)
 	nnn->stats = nc_counters_alloc(__NC_NAT_R_MAX);
 	if (!nnn->stats)
 		return -ENOMEM;
+	return 0;
+}
+
+/**
+ * nc_nat_tables_get - the netns's NAT tables, made on first use
+ * @nnn: the netns
+ *
+ * A netns pays for flow and binding tables and the collector only once it
+ * has a NAT rule.  The memory its packets make flows with is charged to
+ * the memory cgroup of whoever added that first rule (the netns's admin),
+ * whatever task a packet interrupts (nc_nat_charge()).
+ *
+ * Context: process, nc_net::lock held (the rule being added).
+ * Return: 0 or -ENOMEM.
+ */
+int nc_nat_tables_get(struct nc_nat_net *nnn)
+{
+	int err;
+
+	if (nnn->tables)
+		return 0;
 	err = nc_nat_bindings_init(nnn);
 	if (err)
-		goto err_stats;
+		return err;
 	err = nc_nat_flows_init(nnn);
-	if (err)
-		goto err_bindings;
+	if (err) {
+		nc_nat_bindings_exit(nnn);
+		return err;
+	}
+	nnn->memcg = get_mem_cgroup_from_mm(current->mm);
+	/* the tables before any rule that packets could see */
+	smp_store_release(&nnn->tables, true);
 	return 0;
-
-err_bindings:
-	nc_nat_bindings_exit(nnn);
-err_stats:
-	free_percpu(nnn->stats);
-	return err;
 }
 
 static void __net_exit nc_nat_net_exit(struct net *net)
 {
 	struct nc_nat_net *nnn = nc_nat_net(net);
 
-	nc_nat_flows_exit(nnn);
-	nc_nat_bindings_exit(nnn);
+	if (nnn->tables) {
+		nc_nat_flows_exit(nnn);
+		nc_nat_bindings_exit(nnn);
+		mem_cgroup_put(nnn->memcg);
+	}
 	free_percpu(nnn->stats);
 }
 

@@ -25,6 +25,7 @@
 #define _NET_NETCHANNEL_NAT_H
 
 #include <linux/rhashtable.h>
+#include <linux/sched/mm.h>
 #include <linux/spinlock.h>
 #include <linux/workqueue.h>
 #include <linux/netchannel_nat.h>
@@ -218,14 +219,39 @@ struct nc_nat_net {
 	unsigned long gc_earliest;		/* and its rate limit; lock */
 	unsigned long gc_kicked;		/* jiffies of the last early pass */
 	struct nc_counters __percpu *stats;	/* enum nc_nat_reason */
+	/* the tables above exist (from the first NAT rule on) */
+	bool tables;
+	struct mem_cgroup *memcg;		/* charged for flows */
 };
 
 struct nc_nat_net *nc_nat_net(const struct net *net);
 
-/* Anything to do in this netns?  Saves defrag and lookups when not. */
+/*
+ * Anything to do in this netns?  Saves defrag and lookups when not.  No
+ * rule and no flow also means the tables may not exist (the acquire pairs
+ * with nc_nat_rule_init(): a rule counted has its tables).
+ */
 static inline bool nc_nat_active(struct nc_nat_net *nnn)
 {
-	return atomic_read(&nnn->nrules) || atomic_read(&nnn->nflows);
+	return atomic_read_acquire(&nnn->nrules) || atomic_read(&nnn->nflows);
+}
+
+/*
+ * Allocations a packet makes are the netns admin's, not those of the
+ * task it interrupted: charge them to the memcg nc_nat_tables_get() kept.
+ */
+static inline struct mem_cgroup *nc_nat_charge(struct nc_nat_net *nnn)
+{
+	return set_active_memcg(nnn->memcg);
+}
+
+int nc_nat_tables_get(struct nc_nat_net *nnn);
+
+/* Has a NAT rule ever made the tables?  For the control plane. */
+static inline bool nc_nat_has_tables(struct nc_nat_net *nnn)
+{
+	/* pairs with the release in nc_nat_tables_get() */
+	return smp_load_acquire(&nnn->tables);
 }
 
 static inline void nc_nat_count(struct nc_nat_net *nnn, enum nc_nat_reason r)
@@ -335,7 +361,9 @@ enum nc_hook_ret nc_nat_forward_stateless(struct nc_nat_net *nnn,
 					  struct nc_pkt *pkt,
 					  enum nc_field field,
 					  const union nc_addr *to);
-struct rtable *nc_nat_route(struct net *net, __be32 daddr, __be32 saddr);
+struct dst_entry *nc_nat_input_route(struct sk_buff *skb, __be32 saddr,
+				     __be32 daddr);
+void nc_nat_way_cache(struct nc_nat_way *way, struct dst_entry *dst);
 void nc_nat_way_release(struct nc_nat_way *way);
 
 /* rule.c */

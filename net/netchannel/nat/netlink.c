@@ -63,22 +63,69 @@ static int nc_nat_put_flow(struct sk_buff *msg, const struct nc_nat_flow *f)
 	return 0;
 }
 
+/* Room nc_nat_put_flow() needs: events allocate no more than that. */
+static size_t nc_nat_flow_size(void)
+{
+	return nla_total_size(0) +			/* the nest */
+	       3 * nla_total_size(sizeof(u8)) +	/* proto, state, kind */
+	       5 * nla_total_size(sizeof(u32)) +	/* addresses, expiry, rule */
+	       3 * nla_total_size(sizeof(u16)) +	/* ports */
+	       4 * nla_total_size_64bit(sizeof(u64));	/* counters */
+}
+
 /*
- * A dump resumes by position: the table may change between parts, so a
- * long dump is a best-effort snapshot (flows come and go by themselves).
+ * A flow dump keeps its place in the table between messages: each part
+ * costs what it sends, not a walk from the start (which made dumping N
+ * flows cost N^2 / flows-per-message).  The table may change between
+ * parts, so a long dump is a best-effort snapshot (flows come and go by
+ * themselves); a resize restarts the walk and may repeat flows.
  */
+struct nc_nat_dump {
+	struct rhashtable_iter iter;
+	bool pending;		/* iter's entry did not fit the last message */
+};
+
+static int nc_nat_nl_flow_get_start(struct netlink_callback *cb)
+{
+	struct nc_nat_net *nnn = nc_nat_net(sock_net(cb->skb->sk));
+	struct nc_nat_dump *d;
+
+	/* no NAT rule ever: no table, no flow */
+	if (!nc_nat_has_tables(nnn))
+		return 0;
+	d = kzalloc(sizeof(*d), GFP_KERNEL_ACCOUNT);
+	if (!d)
+		return -ENOMEM;
+	rhashtable_walk_enter(&nnn->flows, &d->iter);
+	cb->args[0] = (long)d;
+	return 0;
+}
+
+static int nc_nat_nl_flow_get_done(struct netlink_callback *cb)
+{
+	struct nc_nat_dump *d = (struct nc_nat_dump *)cb->args[0];
+
+	if (d) {
+		rhashtable_walk_exit(&d->iter);
+		kfree(d);
+	}
+	return 0;
+}
+
 static int nc_nat_nl_flow_get_dumpit(struct sk_buff *skb,
 				     struct netlink_callback *cb)
 {
-	struct nc_nat_net *nnn = nc_nat_net(sock_net(skb->sk));
-	struct rhashtable_iter iter;
-	long idx = 0, start = cb->args[0];
+	struct nc_nat_dump *d = (struct nc_nat_dump *)cb->args[0];
 	struct nc_nat_thash *th;
 	void *hdr;
 
-	rhashtable_walk_enter(&nnn->flows, &iter);
-	rhashtable_walk_start(&iter);
-	while ((th = rhashtable_walk_next(&iter))) {
+	if (!d)
+		return 0;
+	rhashtable_walk_start(&d->iter);
+	th = d->pending ? rhashtable_walk_peek(&d->iter) :
+			  rhashtable_walk_next(&d->iter);
+	d->pending = false;
+	for (; th; th = rhashtable_walk_next(&d->iter)) {
 		if (IS_ERR(th)) {
 			if (PTR_ERR(th) == -EAGAIN)
 				continue;
@@ -87,29 +134,28 @@ static int nc_nat_nl_flow_get_dumpit(struct sk_buff *skb,
 		if (th->t.dir != NC_NAT_DIR_OUT ||
 		    !nc_nat_expires_in(nc_nat_flow_of(th)))
 			continue;
-		if (idx++ < start)
-			continue;
 		hdr = genlmsg_put(skb, NETLINK_CB(cb->skb).portid,
 				  cb->nlh->nlmsg_seq, &nc_nat_genl_family,
 				  NLM_F_MULTI, NETCHANNEL_NAT_CMD_FLOW_GET);
 		if (!hdr || nc_nat_put_flow(skb, nc_nat_flow_of(th))) {
 			if (hdr)
 				genlmsg_cancel(skb, hdr);
-			idx--;
+			d->pending = true;
 			break;
 		}
 		genlmsg_end(skb, hdr);
 	}
-	rhashtable_walk_stop(&iter);
-	rhashtable_walk_exit(&iter);
-	cb->args[0] = idx;
+	rhashtable_walk_stop(&d->iter);
 	return skb->len;
 }
 
 static int nc_nat_nl_flow_flush_doit(struct sk_buff *skb,
 				     struct genl_info *info)
 {
-	nc_nat_flush(nc_nat_net(genl_info_net(info)));
+	struct nc_nat_net *nnn = nc_nat_net(genl_info_net(info));
+
+	if (nc_nat_has_tables(nnn))
+		nc_nat_flush(nnn);
 	return 0;
 }
 
@@ -215,7 +261,8 @@ static int nc_nat_nl_timeout_get_doit(struct sk_buff *skb,
  * @f: the flow
  * @cmd: NETCHANNEL_NAT_CMD_FLOW_NEW or _DEL
  *
- * Context: any; allocates atomically and only when someone listens.
+ * Context: any; allocates atomically, only what one flow needs, and only
+ * when someone listens.
  */
 void nc_nat_notify(struct nc_nat_net *nnn, const struct nc_nat_flow *f,
 		   u8 cmd)
@@ -225,7 +272,8 @@ void nc_nat_notify(struct nc_nat_net *nnn, const struct nc_nat_flow *f,
 
 	if (!genl_has_listeners(&nc_nat_genl_family, nnn->net, 0))
 		return;
-	msg = genlmsg_new(NLMSG_GOODSIZE, GFP_ATOMIC);
+	/* under nnn->lock in softirq: small, and dropped if it fails */
+	msg = genlmsg_new(nc_nat_flow_size(), GFP_ATOMIC);
 	if (!msg)
 		return;
 	hdr = genlmsg_put(msg, 0, 0, &nc_nat_genl_family, 0, cmd);
@@ -241,7 +289,9 @@ void nc_nat_notify(struct nc_nat_net *nnn, const struct nc_nat_flow *f,
 static const struct genl_ops nc_nat_genl_ops[] = {
 	{
 		.cmd = NETCHANNEL_NAT_CMD_FLOW_GET,
+		.start = nc_nat_nl_flow_get_start,
 		.dumpit = nc_nat_nl_flow_get_dumpit,
+		.done = nc_nat_nl_flow_get_done,
 		.policy = nc_nat_empty_policy,
 		.maxattr = NETCHANNEL_NAT_A_MAX,
 		.flags = GENL_UNS_ADMIN_PERM,

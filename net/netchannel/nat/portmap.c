@@ -124,14 +124,14 @@ struct nc_nat_addr *nc_nat_addr_get(struct nc_nat_net *nnn, __be32 addr,
 	a = nc_nat_addr_find(nnn, addr, proto);
 	if (a)
 		return a;
-	a = kzalloc(sizeof(*a), GFP_ATOMIC);
+	a = kzalloc(sizeof(*a), GFP_ATOMIC | __GFP_ACCOUNT);
 	if (!a)
 		return NULL;
 	a->addr = addr;
 	a->proto = proto;
 	if (nnn->nportmaps < NC_NAT_PORTMAPS_MAX) {
 		/* without a map the table answers: slower, still right */
-		a->ports = bitmap_zalloc(U16_MAX + 1, GFP_ATOMIC | __GFP_NOWARN);
+		a->ports = bitmap_zalloc(U16_MAX + 1, GFP_ATOMIC | __GFP_NOWARN | __GFP_ACCOUNT);
 		if (a->ports)
 			nnn->nportmaps++;
 	}

@@ -214,10 +214,15 @@ static int nc_nat_rule_init(struct net *net, struct nc_rule *rule,
 				    "NAT translates IPv4 only");
 		return -EOPNOTSUPP;
 	}
+	err = nc_nat_tables_get(nnn);
+	if (err) {
+		NL_SET_ERR_MSG(extack, "out of memory for the NAT tables");
+		return err;
+	}
 	/* NAT rules match IPv4 only, whether or not they say so */
 	rule->match.present |= NC_M_FAMILY;
 	rule->match.family = AF_INET;
-	r = kzalloc(sizeof(*r), GFP_KERNEL);
+	r = kzalloc(sizeof(*r), GFP_KERNEL_ACCOUNT);
 	if (!r)
 		return -ENOMEM;
 	r->verdict = rule->verdict;
@@ -227,7 +232,7 @@ static int nc_nat_rule_init(struct net *net, struct nc_rule *rule,
 	err = nc_nat_parse(net, rule, tb, r, extack);
 	if (err)
 		goto err_free;
-	rule->chain = nc_chain_alloc(1, GFP_KERNEL);
+	rule->chain = nc_chain_alloc(1, GFP_KERNEL_ACCOUNT);
 	if (!rule->chain) {
 		err = -ENOMEM;
 		goto err_free;
@@ -235,11 +240,8 @@ static int nc_nat_rule_init(struct net *net, struct nc_rule *rule,
 	rule->chain->hooks[0].type = &nc_nat_hook;
 	rule->chain->hooks[0].priv = r;
 	rule->priv = r;
-	if (r->verdict == NETCHANNEL_VERDICT_NETMAP) {
-		spin_lock_bh(&nnn->lock);
-		list_add_tail_rcu(&r->netmap, &nnn->netmaps);
-		spin_unlock_bh(&nnn->lock);
-	}
+	/* pairs with nc_nat_active() */
+	smp_mb__before_atomic();
 	atomic_inc(&nnn->nrules);
 	return 0;
 
@@ -248,12 +250,29 @@ err_free:
 	return err;
 }
 
+/*
+ * A netmap rule translates packets to its target prefix back without a
+ * rule of their own: that starts when its ruleset is published, not when
+ * the rule is parsed (a ruleset refused later must never have acted).
+ */
+static void nc_nat_rule_publish(struct nc_rule *rule)
+{
+	struct nc_nat_rule *r = rule->priv;
+	struct nc_nat_net *nnn = r->nnn;
+
+	if (r->verdict != NETCHANNEL_VERDICT_NETMAP)
+		return;
+	spin_lock_bh(&nnn->lock);
+	list_add_tail_rcu(&r->netmap, &nnn->netmaps);
+	spin_unlock_bh(&nnn->lock);
+}
+
 static void nc_nat_rule_destroy(struct nc_rule *rule)
 {
 	struct nc_nat_rule *r = rule->priv;
 	struct nc_nat_net *nnn = r->nnn;
 
-	if (r->verdict == NETCHANNEL_VERDICT_NETMAP) {
+	if (r->verdict == NETCHANNEL_VERDICT_NETMAP && rule->published) {
 		spin_lock_bh(&nnn->lock);
 		list_del_rcu(&r->netmap);
 		spin_unlock_bh(&nnn->lock);
@@ -307,5 +326,6 @@ struct nc_consumer nc_nat_consumer = {
 	.rx = nc_nat_rx,
 	.rule_init = nc_nat_rule_init,
 	.rule_fill = nc_nat_rule_fill,
+	.rule_publish = nc_nat_rule_publish,
 	.rule_destroy = nc_nat_rule_destroy,
 };

@@ -224,6 +224,7 @@ static enum nc_hook_ret nc_nat_inbound_new(struct nc_nat_net *nnn,
 {
 	const struct nc_nat_rule r = { .verdict = NETCHANNEL_VERDICT_SNAT };
 	enum nc_nat_reason why = NC_NAT_R_FILTERED;
+	struct mem_cgroup *old_memcg;
 	struct nc_nat_tuple orig = {};
 	struct nc_nat_flow *f = NULL;
 	struct nc_nat_thash *th;
@@ -237,6 +238,7 @@ static enum nc_hook_ret nc_nat_inbound_new(struct nc_nat_net *nnn,
 	 */
 	if (!b || b->filtering == NETCHANNEL_NAT_FILTER_APDF)
 		goto drop;
+	old_memcg = nc_nat_charge(nnn);
 	spin_lock(&nnn->lock);
 	th = nc_nat_lookup(nnn, t);
 	if (th) {
@@ -254,6 +256,7 @@ static enum nc_hook_ret nc_nat_inbound_new(struct nc_nat_net *nnn,
 			nc_nat_binding_put(nnn, b);
 	}
 	spin_unlock(&nnn->lock);
+	set_active_memcg(old_memcg);
 	if (f)
 		return nc_nat_forward(nnn, f, th ? th->t.dir : NC_NAT_DIR_IN,
 				      skb, pkt);
@@ -284,6 +287,14 @@ enum nc_hook_ret nc_nat_rx(struct nc_dev *ncd, struct sk_buff *skb,
 	if (pkt->key.family != AF_INET || skb->pkt_type != PACKET_HOST ||
 	    !nc_nat_active(nnn))
 		return NC_HOOK_CONTINUE;
+	/*
+	 * A transport header too broken to translate: the stack would
+	 * forward the packet with its inside source.  Conntrack calls such
+	 * packets invalid and leaves them to the ruleset; here, with NAT in
+	 * use, they are dropped (the parser's reason counts them).
+	 */
+	if (unlikely(pkt->key.flags & NC_KEY_F_MALFORMED))
+		return NC_HOOK_DROP;
 	/*
 	 * The control block still holds whatever the sender's layers left;
 	 * the stack clears it in ip_rcv, the fast path must do it here so
@@ -336,54 +347,6 @@ static __be32 nc_nat_pool_addr(const struct nc_nat_rule *r, __be32 in)
 }
 
 /*
- * The address masquerade uses: the egress device's primary address.
- * False for a destination the router has no unicast route to, which the
- * stack refuses itself; true with *@addr 0 when the egress device has no
- * address to give.
- */
-static bool nc_nat_masq_addr(struct sk_buff *skb, __be32 daddr, __be32 *addr)
-{
-	struct rtable *rt;
-	bool routed;
-
-	*addr = 0;
-	rt = nc_nat_route(dev_net(skb->dev), daddr, 0);
-	if (IS_ERR(rt))
-		return false;
-	routed = rt->rt_type == RTN_UNICAST;
-	if (routed)
-		*addr = inet_select_addr(rt->dst.dev, rt_nexthop(rt, daddr),
-					 RT_SCOPE_UNIVERSE);
-	ip_rt_put(rt);
-	return routed;
-}
-
-/*
- * Is @daddr the router's own (or a broadcast or multicast address)?  Source
- * translation is for packets routed on, as netfilter does it on the way
- * out: a packet the stack delivers here keeps its source, or the stack
- * would see its own address as the source and drop it as a martian.
- */
-static bool nc_nat_delivered(struct sk_buff *skb, __be32 daddr)
-{
-	return inet_addr_type(dev_net(skb->dev), daddr) != RTN_UNICAST;
-}
-
-/* Would the target answer straight back out of the device it came in? */
-static bool nc_nat_hairpin(struct sk_buff *skb, __be32 target)
-{
-	struct rtable *rt;
-	bool same;
-
-	rt = nc_nat_route(dev_net(skb->dev), target, 0);
-	if (IS_ERR(rt))
-		return false;
-	same = rt->dst.dev == skb->dev;
-	ip_rt_put(rt);
-	return same;
-}
-
-/*
  * Outside ports (or echo identifiers) a new binding may use: the rule's
  * range; any identifier for ICMP; any port for the hairpin of a dnat rule.
  */
@@ -404,14 +367,21 @@ static void nc_nat_range(const struct nc_nat_rule *r, u8 proto, u16 *min,
 struct nc_nat_plan {
 	struct nc_nat_tuple reply;
 	__be32 bind_addr;	/* bind the source to this address, or 0 */
+	struct dst_entry *dst;	/* the first packet's route (no reference) */
 };
 
 /*
- * What the reply tuple of a new flow will be, before any binding.
+ * What the reply tuple of a new flow will be, before any binding, and the
+ * route its first packet takes: looked up as the stack would route it
+ * (nc_nat_input_route()), and kept for the flow, as nf_flow_table keeps
+ * the route the stack chose.  The egress device of that route gives
+ * masquerade its address, and tells a dnat rule's hairpin.
+ *
  * Return: NC_HOOK_CONTINUE to make the flow; NC_HOOK_PASS for a packet
- * the stack delivers here (or cannot route), which keeps its source;
- * NC_HOOK_DROP, counted, for a packet that would leave with its inside
- * source because masquerade has no address to give it.
+ * the stack delivers here or refuses to forward (a martian, a failed
+ * reverse path check, forwarding off, no route), which is left to it
+ * untranslated; NC_HOOK_DROP, counted, for a packet that would leave with
+ * its inside source because masquerade has no address to give it.
  */
 static enum nc_hook_ret nc_nat_plan(struct nc_nat_net *nnn,
 				    struct sk_buff *skb,
@@ -419,29 +389,36 @@ static enum nc_hook_ret nc_nat_plan(struct nc_nat_net *nnn,
 				    const struct nc_nat_tuple *t,
 				    struct nc_nat_plan *p)
 {
+	__be32 target = t->dst;
+
 	nc_nat_invert(t, &p->reply);
 	p->bind_addr = 0;
+	if (r->verdict == NETCHANNEL_VERDICT_DNAT) {
+		target = r->addr_min;
+		p->reply.src = target;
+		if (r->port_min && t->proto != IPPROTO_ICMP)
+			p->reply.sport = htons(r->port_min);
+	}
+	p->dst = nc_nat_input_route(skb, t->src, target);
+	if (!p->dst)
+		return NC_HOOK_PASS;
 	switch (r->verdict) {
 	case NETCHANNEL_VERDICT_SNAT:
-		if (nc_nat_delivered(skb, t->dst))
-			return NC_HOOK_PASS;
 		p->bind_addr = nc_nat_pool_addr(r, t->src);
 		break;
 	case NETCHANNEL_VERDICT_MASQUERADE:
-		if (nc_nat_delivered(skb, t->dst) ||
-		    !nc_nat_masq_addr(skb, t->dst, &p->bind_addr))
-			return NC_HOOK_PASS;
+		p->bind_addr = inet_select_addr(p->dst->dev,
+						rt_nexthop((struct rtable *)p->dst,
+							   t->dst),
+						RT_SCOPE_UNIVERSE);
 		if (!p->bind_addr) {
 			nc_nat_count(nnn, NC_NAT_R_NO_ADDR);
 			return NC_HOOK_DROP;
 		}
 		break;
 	case NETCHANNEL_VERDICT_DNAT:
-		p->reply.src = r->addr_min;
-		if (r->port_min && t->proto != IPPROTO_ICMP)
-			p->reply.sport = htons(r->port_min);
 		/* hairpin: the inside host must see replies come from us */
-		if (nc_nat_hairpin(skb, r->addr_min))
+		if (p->dst->dev == skb->dev)
 			p->bind_addr = t->dst;
 		break;
 	}
@@ -462,10 +439,12 @@ static struct nc_nat_flow *nc_nat_create(struct nc_nat_net *nnn,
 {
 	struct nc_nat_binding *b = NULL;
 	struct nc_nat_flow *f = NULL;
+	struct mem_cgroup *old_memcg;
 	struct nc_nat_thash *th;
 	struct nc_nat_ep in;
 	u16 pmin, pmax;
 
+	old_memcg = nc_nat_charge(nnn);
 	spin_lock(&nnn->lock);
 	th = nc_nat_lookup(nnn, t);
 	if (th) {
@@ -509,6 +488,7 @@ static struct nc_nat_flow *nc_nat_create(struct nc_nat_net *nnn,
 		nc_nat_binding_put(nnn, b);
 out:
 	spin_unlock(&nnn->lock);
+	set_active_memcg(old_memcg);
 	return f;
 }
 
@@ -553,8 +533,10 @@ enum nc_hook_ret nc_nat_new_flow(struct sk_buff *skb, struct nc_pkt *pkt,
 		return ret;
 	}
 	f = nc_nat_create(nnn, skb, r, handle, &t, &plan, &why);
-	if (f)
+	if (f) {
+		nc_nat_way_cache(&f->way[NC_NAT_DIR_OUT], plan.dst);
 		return nc_nat_forward(nnn, f, NC_NAT_DIR_OUT, skb, pkt);
+	}
 drop:
 	nc_nat_count(nnn, why);
 	pkt->reason = NETCHANNEL_REASON_CONSUMER;
