@@ -6,11 +6,19 @@
  * the error must see what it sent.  So the quoted addresses and ports (or
  * echo identifier) are set back through the flow the quote belongs to,
  * with the quoted IP checksum and, when quoted, the transport checksum;
- * the outer destination follows the flow; the ICMP checksum follows every
+ * the outer addresses follow the flow; the ICMP checksum follows every
  * byte changed (one's complement differences, no full recomputation).
- * An error with a bad ICMP checksum is dropped; one about an outside
- * endpoint no flow uses any more is dropped too.  Errors neither refresh
- * nor end a flow.
+ *
+ * An error goes to the sender of the packet it quotes: one whose outer
+ * destination is not the quote's source is forged (or lost its way) and
+ * is dropped, as is one with a bad ICMP checksum, and one about an
+ * outside endpoint no flow uses any more.  Whoever sent an error, its
+ * outer source is translated as the flow's packets are in its direction
+ * (RFC 5508 REQ-4, as netfilter's nf_nat_icmp_reply_translation does):
+ * an inside router's error leaves with the outside address, never with
+ * its private one.  Errors about netmap packets, which have no flow, are
+ * translated by the netmap prefixes.  Errors neither refresh nor end a
+ * flow.
  */
 #include <linux/icmp.h>
 #include <linux/ip.h>
@@ -18,6 +26,7 @@
 #include <linux/tcp.h>
 #include <net/checksum.h>
 #include <net/ip.h>
+#include <net/route.h>
 
 #include "nat.h"
 
@@ -73,7 +82,9 @@ static void nc_nat_set16(__be16 *field, __be16 to, __sum16 *check, bool udp)
  * @to: the addresses and ports the quote must carry
  *
  * Updates the quoted IP checksum, the quoted UDP/TCP/ICMP checksum where
- * the quote holds it, and the outer ICMP checksum.
+ * the quote holds it, and the outer ICMP checksum.  A CHECKSUM_COMPLETE
+ * skb is demoted to CHECKSUM_NONE, as nc_nat_xlate() does: its skb->csum
+ * covered the quote as it was.
  *
  * Return: 0, or -EINVAL when the quote is too short to edit.
  */
@@ -93,6 +104,8 @@ int nc_nat_icmp_inner(struct sk_buff *skb, unsigned int ioff,
 	ihl = iph->ihl * 4;
 	if (ihl < sizeof(*iph) || qlen < ihl + 8)
 		return -EINVAL;
+	if (skb->ip_summed == CHECKSUM_COMPLETE)
+		skb->ip_summed = CHECKSUM_NONE;
 	n = min_t(unsigned int, qlen, ihl + 20);
 	l4 = (u8 *)iph + ihl;
 	memcpy(before, iph, n);
@@ -149,6 +162,60 @@ static bool nc_nat_icmp_csum_ok(struct sk_buff *skb, const struct nc_pkt *pkt)
 				       pkt->l3len - pkt->thoff, 0));
 }
 
+static enum nc_hook_ret nc_nat_icmp_drop(struct nc_nat_net *nnn,
+					 struct nc_pkt *pkt,
+					 enum nc_nat_reason why)
+{
+	nc_nat_count(nnn, why);
+	pkt->reason = NETCHANNEL_REASON_CONSUMER;
+	return NC_HOOK_DROP;
+}
+
+/* The quote becomes @to; the skb must be writable over the quote. */
+static bool nc_nat_icmp_quote_to(struct sk_buff *skb, struct nc_pkt *pkt,
+				 unsigned int ioff,
+				 const struct nc_nat_tuple *to)
+{
+	return !skb_ensure_writable(skb, min_t(unsigned int, pkt->l3len,
+					       ioff + NC_NAT_QUOTE_MAX)) &&
+	       !nc_nat_icmp_inner(skb, ioff, pkt->l3len - ioff, to);
+}
+
+/*
+ * An error quoting a packet a netmap rule translated: towards the mapped
+ * host (the quote's source is a target address), or from the inside
+ * about a packet mapped back to it (the quote's destination is a source
+ * address, and so is, for the outside, the error's own source).
+ */
+static enum nc_hook_ret nc_nat_icmp_netmap(struct nc_nat_net *nnn,
+					   struct sk_buff *skb,
+					   struct nc_pkt *pkt,
+					   unsigned int ioff,
+					   const struct nc_nat_tuple *quote)
+{
+	struct nc_nat_tuple to = *quote;
+	enum nc_field field;
+	union nc_addr a;
+
+	if (nc_nat_netmap_addr(nnn, quote->src, true, &to.src))
+		field = NC_FIELD_DADDR;
+	else if (nc_nat_netmap_addr(nnn, quote->dst, false, &to.dst) &&
+		 inet_addr_type(nnn->net, quote->src) != RTN_LOCAL)
+		field = NC_FIELD_SADDR;	/* not about the router's own packet */
+	else
+		return NC_HOOK_CONTINUE;
+	if (pkt->key.dst.ip != quote->src)
+		return nc_nat_icmp_drop(nnn, pkt, NC_NAT_R_ICMP_MISMATCH);
+	if (!nc_nat_icmp_csum_ok(skb, pkt))
+		return nc_nat_icmp_drop(nnn, pkt, NC_NAT_R_ICMP_BAD_CSUM);
+	if (!nc_nat_icmp_quote_to(skb, pkt, ioff, &to))
+		return nc_nat_drop_nomem(nnn, pkt);
+	memset(&a, 0, sizeof(a));
+	a.ip = field == NC_FIELD_DADDR ? to.src : to.dst;
+	nc_nat_count(nnn, NC_NAT_R_ICMP_XLATED);
+	return nc_nat_forward_stateless(nnn, skb, pkt, field, &a);
+}
+
 /**
  * nc_nat_icmp_error - translate an ICMP error about a NAT flow
  * @nnn: the netns
@@ -192,33 +259,33 @@ enum nc_hook_ret nc_nat_icmp_error(struct nc_nat_net *nnn,
 		out.port = quote.sport;
 		out.proto = quote.proto;
 		if (!nc_nat_out_bound(nnn, &out, NULL))
-			return NC_HOOK_CONTINUE;
-		nc_nat_count(nnn, NC_NAT_R_ICMP_NO_FLOW);
-		pkt->reason = NETCHANNEL_REASON_CONSUMER;
-		return NC_HOOK_DROP;
+			return nc_nat_icmp_netmap(nnn, skb, pkt, ioff, &quote);
+		return nc_nat_icmp_drop(nnn, pkt, NC_NAT_R_ICMP_NO_FLOW);
 	}
-	if (!nc_nat_icmp_csum_ok(skb, pkt)) {
-		nc_nat_count(nnn, NC_NAT_R_ICMP_BAD_CSUM);
-		pkt->reason = NETCHANNEL_REASON_CONSUMER;
-		return NC_HOOK_DROP;
-	}
+	/* th->t.dst is the quote's source, as the error's sender saw it */
+	if (pkt->key.dst.ip != th->t.dst)
+		return nc_nat_icmp_drop(nnn, pkt, NC_NAT_R_ICMP_MISMATCH);
+	if (!nc_nat_icmp_csum_ok(skb, pkt))
+		return nc_nat_icmp_drop(nnn, pkt, NC_NAT_R_ICMP_BAD_CSUM);
 	dir = th->t.dir;
 	f = nc_nat_flow_of(th);
 	/* the quote becomes the packet as its sender sent it */
 	back = f->th[!dir].t;
-	if (skb_ensure_writable(skb, min_t(unsigned int, pkt->l3len,
-					   ioff + NC_NAT_QUOTE_MAX)) ||
-	    nc_nat_icmp_inner(skb, ioff, pkt->l3len - ioff, &back))
+	if (!nc_nat_icmp_quote_to(skb, pkt, ioff, &back))
 		goto err_nomem;
 
-	/* outer addresses: the flow's endpoints map, others stay */
+	/*
+	 * Outer addresses go as the flow's packets do in this direction:
+	 * the destination (checked above) to the quote's sender; the source,
+	 * whoever sent the error, to what the flow's source becomes.
+	 */
 	memset(&a, 0, sizeof(a));
-	if (pkt->key.dst.ip == th->t.dst) {
+	if (back.src != th->t.dst) {
 		a.ip = back.src;
 		if (!nc_rewrite_field(skb, pkt, NC_FIELD_DADDR, &a))
 			goto err_nomem;
 	}
-	if (pkt->key.src.ip == th->t.src) {
+	if (back.dst != th->t.src && pkt->key.src.ip != back.dst) {
 		a.ip = back.dst;
 		if (!nc_rewrite_field(skb, pkt, NC_FIELD_SADDR, &a))
 			goto err_nomem;

@@ -38,6 +38,7 @@ const char * const nc_nat_reason_names[__NC_NAT_R_MAX] = {
 	[NC_NAT_R_EARLY_DROP]		= "early-drop",
 	[NC_NAT_R_HOST_LIMIT]		= "host-limit",
 	[NC_NAT_R_TCP_RST_IGNORED]	= "tcp-rst-ignored",
+	[NC_NAT_R_ICMP_MISMATCH]	= "icmp-mismatch",
 };
 
 struct nc_nat_net *nc_nat_net(const struct net *net)

@@ -190,6 +190,7 @@ enum nc_nat_reason {
 	NC_NAT_R_EARLY_DROP,		/* unreplied flow evicted: table full */
 	NC_NAT_R_HOST_LIMIT,		/* new flow dropped: its host's share */
 	NC_NAT_R_TCP_RST_IGNORED,	/* RST out of window: state kept */
+	NC_NAT_R_ICMP_MISMATCH,		/* ICMP error not to the quote's sender */
 	__NC_NAT_R_MAX,
 };
 
@@ -371,6 +372,8 @@ extern struct nc_consumer nc_nat_consumer;
 enum nc_hook_ret nc_nat_netmap_reverse(struct nc_nat_net *nnn,
 				       struct sk_buff *skb,
 				       struct nc_pkt *pkt);
+bool nc_nat_netmap_addr(struct nc_nat_net *nnn, __be32 addr, bool reverse,
+			__be32 *to);
 
 /* netlink.c */
 int nc_nat_nl_init(void);

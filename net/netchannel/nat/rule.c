@@ -60,6 +60,36 @@ enum nc_hook_ret nc_nat_netmap_reverse(struct nc_nat_net *nnn,
 	return NC_HOOK_CONTINUE;
 }
 
+/**
+ * nc_nat_netmap_addr - where a netmap rule maps an address
+ * @nnn: the netns
+ * @addr: the address
+ * @reverse: @addr is a target address, to be mapped back to its source
+ * @to: the mapped address
+ *
+ * For the addresses an ICMP error quotes: like the reverse mapping, the
+ * first netmap rule whose prefix holds @addr decides, whatever else the
+ * rule matches on.
+ *
+ * Context: RCU read side.
+ * Return: true if a netmap rule maps @addr.
+ */
+bool nc_nat_netmap_addr(struct nc_nat_net *nnn, __be32 addr, bool reverse,
+			__be32 *to)
+{
+	const struct nc_nat_rule *r;
+	__be32 mask;
+
+	list_for_each_entry_rcu(r, &nnn->netmaps, netmap) {
+		mask = nc_nat_mask(r->plen);
+		if ((addr ^ (reverse ? r->prefix : r->from_prefix)) & mask)
+			continue;
+		*to = (reverse ? r->from_prefix : r->prefix) | (addr & ~mask);
+		return true;
+	}
+	return false;
+}
+
 static enum nc_hook_ret nc_nat_hook_run(struct sk_buff *skb,
 					struct nc_pkt *pkt,
 					const struct nc_hook *hook)
