@@ -189,6 +189,7 @@ enum nc_nat_reason {
 	NC_NAT_R_EARLY_DROP,		/* unreplied flow evicted: table full */
 	NC_NAT_R_HOST_LIMIT,		/* new flow dropped: its host's share */
 	NC_NAT_R_TCP_RST_IGNORED,	/* RST out of window: state kept */
+	NC_NAT_R_MASQ_FLUSHED,		/* masquerade flows of a lost address */
 	__NC_NAT_R_MAX,
 };
 
@@ -250,6 +251,9 @@ struct nc_nat_flow *nc_nat_flow_create(struct nc_nat_net *nnn,
 bool nc_nat_table_full(struct nc_nat_net *nnn);
 bool nc_nat_room(struct nc_nat_net *nnn);
 void nc_nat_flush(struct nc_nat_net *nnn);
+unsigned int nc_nat_walk(struct nc_nat_net *nnn,
+			 bool (*want)(const struct nc_nat_flow *f, void *ctx),
+			 void *ctx, bool expired);
 void nc_nat_gc_work(struct work_struct *work);
 void nc_nat_touch(struct nc_nat_net *nnn, struct nc_nat_flow *f,
 		  enum nc_nat_dir dir, const struct sk_buff *skb,
@@ -343,6 +347,10 @@ extern struct nc_consumer nc_nat_consumer;
 enum nc_hook_ret nc_nat_netmap_reverse(struct nc_nat_net *nnn,
 				       struct sk_buff *skb,
 				       struct nc_pkt *pkt);
+
+/* masq.c */
+int nc_nat_masq_init(void);
+void nc_nat_masq_exit(void);
 
 /* netlink.c */
 int nc_nat_nl_init(void);
