@@ -255,6 +255,61 @@ static enum nc_hook_ret nc_nat_refuse(struct nc_nat_net *nnn,
 	return NC_HOOK_DROP;
 }
 
+/**
+ * nc_nat_first_check - refuse a flow's first packet before the flow exists
+ * @nnn: the netns
+ * @skb: the packet, untranslated
+ * @pkt: its parse state
+ * @saddr: its source once translated
+ * @daddr: its destination once translated
+ * @rtp: set to the route to hand the flow (nc_nat_way_adopt()), or NULL
+ *
+ * A first packet that nc_nat_forward() would refuse (TTL, MTU) never
+ * leaves: a flow made for it, and the binding that holds an outside port,
+ * would stay for the full timeout.  The route looked up here is the one
+ * the flow's first packet would look up: handed on, it costs no lookup.
+ * Return: NC_HOOK_CONTINUE to make the flow, or the refusal's verdict.
+ * Context: RCU read side, softirq.
+ */
+enum nc_hook_ret nc_nat_first_check(struct nc_nat_net *nnn,
+				    struct sk_buff *skb, struct nc_pkt *pkt,
+				    __be32 saddr, __be32 daddr,
+				    struct rtable **rtp)
+{
+	enum nc_nat_path path;
+	enum nc_hook_ret ret;
+	struct rtable *rt;
+
+	*rtp = NULL;
+	rt = nc_nat_route(nnn->net, daddr, saddr);
+	if (IS_ERR(rt))
+		return NC_HOOK_CONTINUE;
+	if (rt->rt_type != RTN_UNICAST) {
+		ip_rt_put(rt);
+		return NC_HOOK_CONTINUE;
+	}
+	path = nc_nat_path_by(skb, pkt, &rt->dst);
+	if (path != NC_NAT_PATH_TTL && path != NC_NAT_PATH_MTU) {
+		*rtp = rt;
+		return NC_HOOK_CONTINUE;
+	}
+	ret = nc_nat_refuse(nnn, skb, pkt, &rt->dst, path);
+	skb_dst_drop(skb);
+	ip_rt_put(rt);
+	return ret;
+}
+
+/*
+ * Give a new flow's way the route nc_nat_first_check() found, unless a
+ * racing packet cached one already.  Consumes @rt (may be NULL).
+ */
+void nc_nat_way_adopt(struct nc_nat_way *way, struct rtable *rt)
+{
+	if (rt && unrcu_pointer(cmpxchg(&way->dst, NULL,
+					RCU_INITIALIZER(&rt->dst))))
+		ip_rt_put(rt);
+}
+
 /* Drop a packet that could not be made writable (or grown), counted. */
 enum nc_hook_ret nc_nat_drop_nomem(struct nc_nat_net *nnn, struct nc_pkt *pkt)
 {

@@ -333,6 +333,12 @@ enum nc_hook_ret nc_nat_forward_xlated(struct nc_nat_net *nnn,
 				       enum nc_nat_dir dir,
 				       struct sk_buff *skb,
 				       struct nc_pkt *pkt);
+struct rtable;
+enum nc_hook_ret nc_nat_first_check(struct nc_nat_net *nnn,
+				    struct sk_buff *skb, struct nc_pkt *pkt,
+				    __be32 saddr, __be32 daddr,
+				    struct rtable **rtp);
+void nc_nat_way_adopt(struct nc_nat_way *way, struct rtable *rt);
 enum nc_hook_ret nc_nat_drop_nomem(struct nc_nat_net *nnn, struct nc_pkt *pkt);
 enum nc_hook_ret nc_nat_forward_stateless(struct nc_nat_net *nnn,
 					  struct sk_buff *skb,

@@ -527,9 +527,9 @@ enum nc_hook_ret nc_nat_new_flow(struct sk_buff *skb, struct nc_pkt *pkt,
 	struct nc_nat_net *nnn = nc_nat_net(dev_net(skb->dev));
 	enum nc_nat_reason why = NC_NAT_R_NOMEM;
 	struct nc_nat_plan plan;
+	struct rtable *rt = NULL;
 	struct nc_nat_tuple t;
 	struct nc_nat_flow *f;
-
 	enum nc_hook_ret ret;
 
 	if (pkt->key.family != AF_INET)
@@ -552,9 +552,19 @@ enum nc_hook_ret nc_nat_new_flow(struct sk_buff *skb, struct nc_pkt *pkt,
 			pkt->reason = NETCHANNEL_REASON_CONSUMER;
 		return ret;
 	}
+	/* refused (TTL, MTU) before anything holds an outside port */
+	ret = nc_nat_first_check(nnn, skb, pkt,
+				 plan.bind_addr ? plan.bind_addr : t.src,
+				 plan.reply.src, &rt);
+	if (ret != NC_HOOK_CONTINUE)
+		return ret;
 	f = nc_nat_create(nnn, skb, r, handle, &t, &plan, &why);
-	if (f)
+	if (f) {
+		nc_nat_way_adopt(&f->way[NC_NAT_DIR_OUT], rt);
 		return nc_nat_forward(nnn, f, NC_NAT_DIR_OUT, skb, pkt);
+	}
+	if (rt)
+		ip_rt_put(rt);
 drop:
 	nc_nat_count(nnn, why);
 	pkt->reason = NETCHANNEL_REASON_CONSUMER;
