@@ -662,11 +662,11 @@ err:
  * by that entry and, without it, skips one of the bucket.  (A flow others
  * remove during the pause still costs that: the collector catches the
  * skipped one next time, a flush walks again.)
+ * Context: process, no locks held.
  */
-static unsigned int nc_nat_walk(struct nc_nat_net *nnn,
-				bool (*want)(const struct nc_nat_flow *f,
-					     void *ctx),
-				void *ctx, bool expired)
+unsigned int nc_nat_walk(struct nc_nat_net *nnn,
+			 bool (*want)(const struct nc_nat_flow *f, void *ctx),
+			 void *ctx, bool expired)
 {
 	struct rhashtable_iter iter;
 	struct nc_nat_thash *th;

@@ -252,6 +252,31 @@ static enum nc_hook_ret nc_nat_refuse(struct nc_nat_net *nnn,
 	return NC_HOOK_DROP;
 }
 
+/**
+ * nc_nat_first_check - refuse a flow's first packet before the flow exists
+ * @nnn: the netns
+ * @skb: the packet, untranslated
+ * @pkt: its parse state
+ * @dst: the route it takes (nc_nat_plan())
+ *
+ * A first packet that nc_nat_forward() would refuse (TTL, MTU) never
+ * leaves: a flow made for it, and the binding that holds an outside port,
+ * would stay for the full timeout.
+ * Return: NC_HOOK_CONTINUE to make the flow, or the refusal's verdict.
+ * Context: RCU read side, softirq.
+ */
+enum nc_hook_ret nc_nat_first_check(struct nc_nat_net *nnn,
+				    struct sk_buff *skb, struct nc_pkt *pkt,
+				    struct dst_entry *dst)
+{
+	enum nc_nat_path path = nc_nat_path_by(skb, pkt, dst);
+
+	if (path != NC_NAT_PATH_TTL && path != NC_NAT_PATH_MTU)
+		return NC_HOOK_CONTINUE;
+	return nc_nat_refuse(nnn, skb, pkt, dst, path);
+}
+
+
 /* Drop a packet that could not be made writable (or grown), counted. */
 enum nc_hook_ret nc_nat_drop_nomem(struct nc_nat_net *nnn, struct nc_pkt *pkt)
 {

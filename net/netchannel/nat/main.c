@@ -39,6 +39,7 @@ const char * const nc_nat_reason_names[__NC_NAT_R_MAX] = {
 	[NC_NAT_R_HOST_LIMIT]		= "host-limit",
 	[NC_NAT_R_TCP_RST_IGNORED]	= "tcp-rst-ignored",
 	[NC_NAT_R_ICMP_MISMATCH]	= "icmp-mismatch",
+	[NC_NAT_R_MASQ_FLUSHED]		= "masq-flushed",
 };
 
 struct nc_nat_net *nc_nat_net(const struct net *net)
@@ -129,9 +130,12 @@ static int __init nc_nat_init(void)
 	err = register_pernet_subsys(&nc_nat_net_ops);
 	if (err)
 		goto err_bcache;
-	err = nc_nat_nl_init();
+	err = nc_nat_masq_init();
 	if (err)
 		goto err_pernet;
+	err = nc_nat_nl_init();
+	if (err)
+		goto err_masq;
 	err = nc_consumer_register(&nc_nat_consumer);
 	if (err)
 		goto err_nl;
@@ -141,6 +145,8 @@ static int __init nc_nat_init(void)
 
 err_nl:
 	nc_nat_nl_exit();
+err_masq:
+	nc_nat_masq_exit();
 err_pernet:
 	unregister_pernet_subsys(&nc_nat_net_ops);
 err_bcache:
@@ -155,6 +161,7 @@ static void __exit nc_nat_exit(void)
 	/* NAT rules go and no CPU runs our hooks any more */
 	nc_consumer_unregister(&nc_nat_consumer);
 	nc_nat_nl_exit();
+	nc_nat_masq_exit();
 	/* flows of every netns go; their RCU callbacks have run */
 	unregister_pernet_subsys(&nc_nat_net_ops);
 	rcu_barrier();

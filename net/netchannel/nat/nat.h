@@ -191,6 +191,7 @@ enum nc_nat_reason {
 	NC_NAT_R_HOST_LIMIT,		/* new flow dropped: its host's share */
 	NC_NAT_R_TCP_RST_IGNORED,	/* RST out of window: state kept */
 	NC_NAT_R_ICMP_MISMATCH,		/* ICMP error not to the quote's sender */
+	NC_NAT_R_MASQ_FLUSHED,		/* masquerade flows of a lost address */
 	__NC_NAT_R_MAX,
 };
 
@@ -277,6 +278,9 @@ struct nc_nat_flow *nc_nat_flow_create(struct nc_nat_net *nnn,
 bool nc_nat_table_full(struct nc_nat_net *nnn);
 bool nc_nat_room(struct nc_nat_net *nnn);
 void nc_nat_flush(struct nc_nat_net *nnn);
+unsigned int nc_nat_walk(struct nc_nat_net *nnn,
+			 bool (*want)(const struct nc_nat_flow *f, void *ctx),
+			 void *ctx, bool expired);
 void nc_nat_gc_work(struct work_struct *work);
 void nc_nat_touch(struct nc_nat_net *nnn, struct nc_nat_flow *f,
 		  enum nc_nat_dir dir, const struct sk_buff *skb,
@@ -356,6 +360,9 @@ enum nc_hook_ret nc_nat_forward_xlated(struct nc_nat_net *nnn,
 				       enum nc_nat_dir dir,
 				       struct sk_buff *skb,
 				       struct nc_pkt *pkt);
+enum nc_hook_ret nc_nat_first_check(struct nc_nat_net *nnn,
+				    struct sk_buff *skb, struct nc_pkt *pkt,
+				    struct dst_entry *dst);
 enum nc_hook_ret nc_nat_drop_nomem(struct nc_nat_net *nnn, struct nc_pkt *pkt);
 enum nc_hook_ret nc_nat_forward_stateless(struct nc_nat_net *nnn,
 					  struct sk_buff *skb,
@@ -374,6 +381,10 @@ enum nc_hook_ret nc_nat_netmap_reverse(struct nc_nat_net *nnn,
 				       struct nc_pkt *pkt);
 bool nc_nat_netmap_addr(struct nc_nat_net *nnn, __be32 addr, bool reverse,
 			__be32 *to);
+
+/* masq.c */
+int nc_nat_masq_init(void);
+void nc_nat_masq_exit(void);
 
 /* netlink.c */
 int nc_nat_nl_init(void);

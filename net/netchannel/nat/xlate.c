@@ -509,7 +509,6 @@ enum nc_hook_ret nc_nat_new_flow(struct sk_buff *skb, struct nc_pkt *pkt,
 	struct nc_nat_plan plan;
 	struct nc_nat_tuple t;
 	struct nc_nat_flow *f;
-
 	enum nc_hook_ret ret;
 
 	if (pkt->key.family != AF_INET)
@@ -532,6 +531,10 @@ enum nc_hook_ret nc_nat_new_flow(struct sk_buff *skb, struct nc_pkt *pkt,
 			pkt->reason = NETCHANNEL_REASON_CONSUMER;
 		return ret;
 	}
+	/* refused (TTL, MTU) before anything holds an outside port */
+	ret = nc_nat_first_check(nnn, skb, pkt, plan.dst);
+	if (ret != NC_HOOK_CONTINUE)
+		return ret;
 	f = nc_nat_create(nnn, skb, r, handle, &t, &plan, &why);
 	if (f) {
 		nc_nat_way_cache(&f->way[NC_NAT_DIR_OUT], plan.dst);
