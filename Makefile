@@ -14,12 +14,13 @@ KVERS = $(shell bash $(TOP)/scripts/kernels.sh | sed 's/^[^=]*=//')
 KDIR ?=
 
 .PHONY: all deps modules uml uml-bench ncnat check check-uml check-qemu \
-	demo bench clean help
+	fuzz demo bench clean help
 
 all: modules ncnat
 
 help:
 	@echo "make demo | check | deps | modules [KDIR=...] | uml | ncnat | bench [QEMU=1] | clean"
+	@echo "make fuzz [FUZZ_SECONDS=N] [FUZZ_SEED=N]"
 
 deps:
 	@bash scripts/deps.sh
@@ -51,6 +52,16 @@ check-uml: deps
 check-qemu: deps
 	@$(MAKE) -s modules ncnat
 	@NC_LANES=qemu bash tests/run-all.sh
+
+# The fuzz scenarios (tests/net/fuzz_*.sh) in UML, one boot each, at once:
+# FUZZ_SECONDS=N fuzzes that long (default: their own request counts),
+# FUZZ_SEED=N replays a run (each prints its seed).
+fuzz: deps
+	@$(MAKE) -s ncnat uml
+	@NC_LANES=uml NC_SCENARIOS="$$(cd tests/net && ls fuzz_*.sh | sed 's/\.sh$$//')" \
+		$(if $(FUZZ_SECONDS),NC_FUZZ_SECONDS=$(FUZZ_SECONDS) \
+		NC_SCENARIO_TIMEOUT=$$(($(FUZZ_SECONDS) + 300)) NC_TIMEOUT=$$(($(FUZZ_SECONDS) + 400))) \
+		$(if $(FUZZ_SEED),NC_FUZZ_SEED=$(FUZZ_SEED)) bash tests/run-all.sh
 
 demo: deps
 	@$(MAKE) -s ncnat uml
