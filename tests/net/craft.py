@@ -79,6 +79,9 @@ KINDS = {
     "v4-tcp-doff-4": (ETH_IP, ip4(tcp(doff=4), proto=TCP), "tcp", "bad-l4"),
     "v4-frag-first": (ETH_IP, ip4(udp(DATA * 2), frag=0x2000), "udp", "-"),
     "v4-frag-later": (ETH_IP, ip4(DATA[:8], frag=3), "udp", "-"),
+    # RFC 1812 5.2.2: counted, and left to the stack (which drops it)
+    "v4-bad-csum": (ETH_IP, (lambda p: p[:10] + bytes([p[10] ^ 1]) + p[11:])(ip4(udp())),
+                    "udp", "bad-csum"),
     "v6-valid-udp": (ETH_IP6, ip6(udp()), "udp", "-"),
     "v6-short-header": (ETH_IP6, ip6(udp())[:30], "udp", "truncated"),
     "v6-version-4": (ETH_IP6, b"\x45" + ip6(udp())[1:], "udp", "bad-version"),

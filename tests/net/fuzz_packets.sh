@@ -80,6 +80,11 @@ addr add fd03::1/64 dev out0
 route add default via 192.0.2.2
 EOT
 forwarding r
+# strict reverse path filtering, as an edge router runs: a frame from an
+# inside link with a source that does not live there is the stack's to
+# drop (the engine's flows check it too), not a leak of the fast path
+nsx r sysctl -qw net.ipv4.conf.all.rp_filter=1 net.ipv4.conf.in0.rp_filter=1 \
+	net.ipv4.conf.in1.rp_filter=1 net.ipv4.conf.out0.rp_filter=1
 for d in in0 in1 out0; do ncnat r dev attach $d; done
 while read -r rule; do
 	# shellcheck disable=SC2086

@@ -276,7 +276,6 @@ enum nc_hook_ret nc_nat_first_check(struct nc_nat_net *nnn,
 	return nc_nat_refuse(nnn, skb, pkt, dst, path);
 }
 
-
 /* Drop a packet that could not be made writable (or grown), counted. */
 enum nc_hook_ret nc_nat_drop_nomem(struct nc_nat_net *nnn, struct nc_pkt *pkt)
 {
