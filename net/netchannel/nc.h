@@ -88,7 +88,8 @@ struct nc_pkt {
 	struct nc_key key;
 	u16 nhoff;		/* network header, from skb->data */
 	u16 thoff;		/* transport header, from skb->data */
-	u16 l3len;		/* IP total length (v4) or 40 + payload (v6) */
+	/* IP total length (v4) or 40 + payload (v6): past 64 KiB for BIG TCP */
+	u32 l3len;
 	bool l4hdr;		/* transport header present (not a later fragment) */
 	u8 reason;		/* enum netchannel_reason, when malformed */
 	u8 nedits;

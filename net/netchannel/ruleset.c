@@ -232,8 +232,11 @@ void nc_ruleset_purge(struct nc_net *nn, const struct nc_consumer *c)
 		nc_net_changed(nn);
 		synchronize_rcu();
 		nc_cls_free(old);
-		list_splice_init(&nn->rules, &gone);
-		nn->nrules = 0;
+		/*
+		 * The other rules stay listed: the next commit of them all
+		 * ends the failure (a commit of fewer would silently open
+		 * what they dropped).
+		 */
 	}
 	nc_rules_free(&gone);
 }

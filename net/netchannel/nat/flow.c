@@ -105,14 +105,25 @@ void nc_nat_prefetch(struct nc_nat_net *nnn, const struct nc_nat_tuple *t)
  * its unreplied entries, whatever the configured timeouts: a flood of
  * spoofed or unanswered first packets must not hold the table for hours.
  */
-#define NC_NAT_UNREPLIED_UDP		30
+#define NC_NAT_UNREPLIED_UDP		30	/* also answered only once */
 #define NC_NAT_UNREPLIED_TCP		60	/* no SYN, nothing back */
 #define NC_NAT_TCP_SYN_SENT		120
 #define NC_NAT_TCP_SYN_RECV		60
 #define NC_NAT_TCP_FINS		120	/* FIN both ways: time-wait */
 #define NC_NAT_TCP_RESET		10
-/* A RST is believed within this distance of the sequence it must carry. */
+/* An RST is believed within this distance of the sequence it must carry. */
 #define NC_NAT_RST_WINDOW		65535
+/*
+ * A segment moves what a direction is known to have sent, or closes it
+ * with a FIN, only within this distance of what it sent so far: a blind
+ * attacker must guess the sequence to 1 in 2,048 to move it.
+ */
+#define NC_NAT_SEQ_WINDOW		(1U << 20)
+
+static bool nc_nat_seq_near(u32 seq, u32 end, u32 window)
+{
+	return seq - end + window <= 2 * window;
+}
 
 static u32 nc_nat_tcp_timeout(const struct nc_nat_timeouts *to, u8 state,
 			      u8 seen)
@@ -148,13 +159,35 @@ static u32 nc_nat_timeout(const struct nc_nat_net *nnn,
 	case IPPROTO_TCP:
 		return nc_nat_tcp_timeout(to, tr.state, tr.seen);
 	case IPPROTO_UDP:
-		if (!(tr.seen & NC_NAT_SEEN_REPLY))
+		if (!(tr.seen & NC_NAT_SEEN_ASSURED))
 			return min_t(u32, READ_ONCE(to->udp),
 				     NC_NAT_UNREPLIED_UDP);
 		return READ_ONCE(to->udp);
 	default:
 		return READ_ONCE(to->icmp);
 	}
+}
+
+/* Does a packet travelling @dir come from the side that started @seen's flow? */
+static bool nc_nat_from_initiator(u8 seen, enum nc_nat_dir dir)
+{
+	return (dir == NC_NAT_DIR_OUT) == !(seen & NC_NAT_SEEN_INBOUND);
+}
+
+static u8 nc_nat_end_bit(enum nc_nat_dir dir)
+{
+	return dir == NC_NAT_DIR_OUT ? NC_NAT_SEEN_END_OUT : NC_NAT_SEEN_END_IN;
+}
+
+/* Does @ack acknowledge (within @window) what the way @dir sent? */
+static bool nc_nat_acks(const struct nc_nat_flow *f, u8 seen,
+			enum nc_nat_dir dir, const struct tcphdr *th,
+			u32 window)
+{
+	u32 end = READ_ONCE(f->way[dir].tcp_end);
+
+	return th->ack && (seen & nc_nat_end_bit(dir)) &&
+	       end - ntohl(th->ack_seq) <= window;
 }
 
 /*
@@ -167,59 +200,59 @@ static u32 nc_nat_timeout(const struct nc_nat_net *nnn,
 static bool nc_nat_rst_ok(const struct nc_nat_flow *f, u8 seen,
 			  enum nc_nat_dir dir, const struct tcphdr *th)
 {
-	u8 end_this = dir == NC_NAT_DIR_OUT ? NC_NAT_SEEN_END_OUT :
-					      NC_NAT_SEEN_END_IN;
-	u8 end_other = dir == NC_NAT_DIR_OUT ? NC_NAT_SEEN_END_IN :
-					       NC_NAT_SEEN_END_OUT;
-	u32 seq = ntohl(th->seq);
-	s32 d;
-
-	if (seen & end_this) {
-		d = seq - READ_ONCE(f->way[dir].tcp_end);
-		if (abs(d) <= NC_NAT_RST_WINDOW)
-			return true;
-	}
-	return th->ack && (seen & end_other) &&
-	       ntohl(th->ack_seq) == READ_ONCE(f->way[!dir].tcp_end);
+	if ((seen & nc_nat_end_bit(dir)) &&
+	    nc_nat_seq_near(ntohl(th->seq), READ_ONCE(f->way[dir].tcp_end),
+			    NC_NAT_RST_WINDOW))
+		return true;
+	return nc_nat_acks(f, seen, !dir, th, 0);
 }
 
-/* The state a TCP segment travelling @dir moves a flow to. */
-static u8 nc_nat_tcp_next(u8 state, u8 *seen, enum nc_nat_dir dir,
-			  const struct tcphdr *th)
+/*
+ * The state a TCP segment travelling @dir moves a flow to; @near: its
+ * sequence is close to what this way sent (or it is the way's first).
+ * Sets *@restart for a new connection on the tuple of a closed one.
+ */
+static u8 nc_nat_tcp_next(const struct nc_nat_flow *f, u8 state, u8 *seen,
+			  enum nc_nat_dir dir, const struct tcphdr *th,
+			  bool near, bool *restart)
 {
+	bool init = nc_nat_from_initiator(*seen, dir);
 	u8 fin = dir == NC_NAT_DIR_OUT ? NC_NAT_SEEN_FIN_OUT :
 					 NC_NAT_SEEN_FIN_IN;
 
 	if (th->syn && !th->ack) {
-		/* a new connection on the tuple of a closed one starts over */
-		if (dir == NC_NAT_DIR_OUT &&
-		    state != NETCHANNEL_NAT_STATE_ESTABLISHED &&
+		if (init && state != NETCHANNEL_NAT_STATE_ESTABLISHED &&
 		    state != NETCHANNEL_NAT_STATE_SYN_RECV) {
-			*seen &= ~(NC_NAT_SEEN_FIN_OUT | NC_NAT_SEEN_FIN_IN |
-				   NC_NAT_SEEN_RST);
+			*restart = state != NETCHANNEL_NAT_STATE_NONE &&
+				   state != NETCHANNEL_NAT_STATE_SYN;
 			return NETCHANNEL_NAT_STATE_SYN;
 		}
 		return state;
 	}
 	if (th->syn) {
 		/* the answer to the first SYN: the handshake is not done */
-		if (dir == NC_NAT_DIR_IN && state == NETCHANNEL_NAT_STATE_SYN)
+		if (!init && state == NETCHANNEL_NAT_STATE_SYN)
 			return NETCHANNEL_NAT_STATE_SYN_RECV;
 		return state;
 	}
 	if (th->fin) {
+		if (!near)
+			return state;
 		*seen |= fin;
 		if ((*seen & NC_NAT_SEEN_FIN_OUT) && (*seen & NC_NAT_SEEN_FIN_IN))
 			return NETCHANNEL_NAT_STATE_CLOSING;
 		return NETCHANNEL_NAT_STATE_FIN;
 	}
-	if (!th->ack)
-		return state;
-	/* the initiator's ACK of the SYN-ACK; or a flow picked up mid-way
-	 * (no SYN seen) that the other end answers
+	/*
+	 * The initiator's ACK of exactly the SYN-ACK completes a handshake;
+	 * a flow picked up mid-way (no SYN seen) is established once the
+	 * other side acknowledges data the initiator really sent.
 	 */
-	if ((state == NETCHANNEL_NAT_STATE_SYN_RECV && dir == NC_NAT_DIR_OUT) ||
-	    (state == NETCHANNEL_NAT_STATE_NONE && dir == NC_NAT_DIR_IN))
+	if (state == NETCHANNEL_NAT_STATE_SYN_RECV && init &&
+	    nc_nat_acks(f, *seen, !dir, th, 0))
+		return NETCHANNEL_NAT_STATE_ESTABLISHED;
+	if (state == NETCHANNEL_NAT_STATE_NONE && !init &&
+	    nc_nat_acks(f, *seen, !dir, th, NC_NAT_SEQ_WINDOW))
 		return NETCHANNEL_NAT_STATE_ESTABLISHED;
 	return state;
 }
@@ -233,24 +266,24 @@ static u8 nc_nat_tcp_next(u8 state, u8 *seen, enum nc_nat_dir dir,
 static bool nc_nat_tcp_track(struct nc_nat_flow *f, enum nc_nat_dir dir,
 			     const struct tcphdr *th, unsigned int seglen)
 {
-	u8 end_bit = dir == NC_NAT_DIR_OUT ? NC_NAT_SEEN_END_OUT :
-					     NC_NAT_SEEN_END_IN;
+	u8 end_bit = nc_nat_end_bit(dir);
 	union nc_nat_track old = { .word = READ_ONCE(f->track.word) }, new;
-	u32 end, prev;
+	u32 end = ntohl(th->seq) + seglen + th->syn + th->fin;
+	u32 prev = READ_ONCE(f->way[dir].tcp_end);
+	bool near, restart;
 
 	/*
-	 * The highest sequence this way sent (racing writers keep one); an
-	 * RST is judged by it, so it never moves it.
+	 * What this way sent moves only by segments near it (racing writers
+	 * keep one); an RST is judged by it, so it never moves it.
 	 */
-	end = ntohl(th->seq) + seglen + th->syn + th->fin;
-	prev = READ_ONCE(f->way[dir].tcp_end);
-	if (!th->rst && (!(old.seen & end_bit) || after(end, prev)))
+	near = !(old.seen & end_bit) ||
+	       nc_nat_seq_near(ntohl(th->seq), prev, NC_NAT_SEQ_WINDOW);
+	if (!th->rst && near && (!(old.seen & end_bit) || after(end, prev)))
 		WRITE_ONCE(f->way[dir].tcp_end, end);
 	do {
 		new = old;
-		if (!th->rst)
-			new.seen |= end_bit;
-		if (dir == NC_NAT_DIR_IN)
+		restart = false;
+		if (!nc_nat_from_initiator(old.seen, dir))
 			new.seen |= NC_NAT_SEEN_REPLY;
 		if (th->rst) {
 			if (!nc_nat_rst_ok(f, old.seen, dir, th))
@@ -258,25 +291,43 @@ static bool nc_nat_tcp_track(struct nc_nat_flow *f, enum nc_nat_dir dir,
 			new.state = NETCHANNEL_NAT_STATE_CLOSING;
 			new.seen |= NC_NAT_SEEN_RST;
 		} else {
-			new.state = nc_nat_tcp_next(old.state, &new.seen, dir,
-						    th);
+			if (near)
+				new.seen |= end_bit;
+			new.state = nc_nat_tcp_next(f, old.state, &new.seen, dir,
+						    th, near, &restart);
 		}
+		/* a new connection: nothing of the old one's sequences */
+		if (restart)
+			new.seen = (new.seen & ~(NC_NAT_SEEN_FIN_OUT |
+						 NC_NAT_SEEN_FIN_IN |
+						 NC_NAT_SEEN_RST |
+						 NC_NAT_SEEN_END_OUT |
+						 NC_NAT_SEEN_END_IN)) | end_bit;
 		if (new.word == old.word)
 			return true;
 	} while (!try_cmpxchg(&f->track.word, &old.word, new.word));
+	if (restart)
+		WRITE_ONCE(f->way[dir].tcp_end, end);
 	return true;
 }
 
-/* Other protocols only note that a reply came back. */
-static void nc_nat_note_reply(struct nc_nat_flow *f)
+/*
+ * Other protocols note that the answering side spoke, and then that the
+ * initiator spoke again: only that makes a flow assured (not evictable,
+ * full timeout), as conntrack asks a UDP flow for traffic both ways.
+ */
+static void nc_nat_note(struct nc_nat_flow *f, enum nc_nat_dir dir)
 {
 	union nc_nat_track old = { .word = READ_ONCE(f->track.word) }, new;
 
 	do {
-		if (old.seen & NC_NAT_SEEN_REPLY)
-			return;
 		new = old;
-		new.seen |= NC_NAT_SEEN_REPLY;
+		if (!nc_nat_from_initiator(old.seen, dir))
+			new.seen |= NC_NAT_SEEN_REPLY;
+		else if (old.seen & NC_NAT_SEEN_REPLY)
+			new.seen |= NC_NAT_SEEN_ASSURED;
+		if (new.word == old.word)
+			return;
 	} while (!try_cmpxchg(&f->track.word, &old.word, new.word));
 }
 
@@ -346,8 +397,8 @@ void nc_nat_touch(struct nc_nat_net *nnn, struct nc_nat_flow *f,
 			nc_nat_count(nnn, NC_NAT_R_TCP_RST_IGNORED);
 			return;
 		}
-	} else if (dir == NC_NAT_DIR_IN) {
-		nc_nat_note_reply(f);
+	} else {
+		nc_nat_note(f, dir);
 	}
 	WRITE_ONCE(way->packets, way->packets + 1);
 	WRITE_ONCE(way->bytes, way->bytes + pkt->l3len);
@@ -415,6 +466,24 @@ static void nc_nat_host_put(struct nc_nat_net *nnn, struct nc_nat_host *h)
 		return;
 	rhashtable_remove_fast(&nnn->hosts, &h->node, nc_nat_host_params);
 	kfree_rcu(h, rcu);
+}
+
+/**
+ * nc_nat_host_full - has a source all the flows its share allows?
+ * @nnn: the netns
+ * @addr: the source of a first packet
+ *
+ * Context: nnn->lock held.
+ */
+bool nc_nat_host_full(struct nc_nat_net *nnn, __be32 addr)
+{
+	u32 limit = READ_ONCE(nnn->max_per_host);
+	struct nc_nat_host *h;
+
+	if (!limit)
+		return false;
+	h = rhashtable_lookup_fast(&nnn->hosts, &addr, nc_nat_host_params);
+	return h && h->nflows >= limit;
 }
 
 /* A flow leaves its source's count.  Context: nnn->lock held. */
@@ -512,6 +581,8 @@ static bool nc_nat_evictable(const struct nc_nat_flow *f)
 
 	if (nc_nat_expired(f) || !(tr.seen & NC_NAT_SEEN_REPLY))
 		return true;
+	if (f->th[0].t.proto == IPPROTO_UDP)
+		return !(tr.seen & NC_NAT_SEEN_ASSURED);
 	return f->th[0].t.proto == IPPROTO_TCP &&
 	       (tr.state == NETCHANNEL_NAT_STATE_NONE ||
 		tr.state == NETCHANNEL_NAT_STATE_SYN ||
@@ -579,6 +650,8 @@ bool nc_nat_room(struct nc_nat_net *nnn)
  * @r: the creating rule's arguments
  * @handle: the creating rule's handle
  * @b: binding the flow uses, or NULL; on failure the caller puts it
+ * @inbound: the first packet travels NC_NAT_DIR_IN (a binding let it in):
+ *	the answering side is then the one behind the NAT
  * @why: set to the reason when returning NULL
  *
  * Context: nnn->lock held, BH disabled.
@@ -587,7 +660,7 @@ struct nc_nat_flow *nc_nat_flow_create(struct nc_nat_net *nnn,
 				       const struct nc_nat_tuple *orig,
 				       const struct nc_nat_tuple *reply,
 				       const struct nc_nat_rule *r, u32 handle,
-				       struct nc_nat_binding *b,
+				       struct nc_nat_binding *b, bool inbound,
 				       enum nc_nat_reason *why)
 {
 	struct nc_nat_host *h = NULL;
@@ -606,6 +679,8 @@ struct nc_nat_flow *nc_nat_flow_create(struct nc_nat_net *nnn,
 	f->th[1].t.dir = NC_NAT_DIR_IN;
 	f->rule = handle;
 	f->kind = r->verdict;
+	if (inbound)
+		f->track.seen = NC_NAT_SEEN_INBOUND;
 	f->expires = jiffies + nc_nat_timeout(nnn, f) * HZ;
 	/*
 	 * Join the binding first: an early drop, or replacing an expired
@@ -815,7 +890,9 @@ int nc_nat_flows_init(struct nc_nat_net *nnn)
 void nc_nat_flows_exit(struct nc_nat_net *nnn)
 {
 	cancel_delayed_work_sync(&nnn->gc);
-	nc_nat_flush(nnn);
+	/* no device is attached any more: nothing makes flows meanwhile */
+	while (atomic_read(&nnn->nflows))
+		nc_nat_walk(nnn, nc_nat_any, NULL, false);
 	rcu_barrier();
 	rhashtable_destroy(&nnn->hosts);
 	rhashtable_destroy(&nnn->flows);

@@ -53,19 +53,28 @@ void nc_nat_way_cache(struct nc_nat_way *way, struct dst_entry *dst)
 /*
  * The route of one direction of a flow towards @daddr: the cached one,
  * or, when there is none or routing changed (the cached entry then fails
- * dst_check()), the one the stack gives this packet (nc_nat_input_route()).
+ * dst_check()), the one the stack gives this packet (nc_nat_input_route())
+ * if @find.
  * Context: RCU read side.
  */
 static struct dst_entry *nc_nat_way_dst(struct nc_nat_way *way,
-					struct sk_buff *skb, __be32 daddr)
+					struct sk_buff *skb, __be32 daddr,
+					bool find)
 {
 	struct dst_entry *dst = rcu_dereference(way->dst);
 
 	if (dst && (!dst->obsolete || dst_check(dst, 0)))
 		return dst;
+	/*
+	 * Only a packet of the flow itself finds the route again: an ICMP
+	 * error's source is another host's, and its route no flow's.
+	 */
+	if (!find)
+		return NULL;
 	dst = nc_nat_input_route(skb, ip_hdr(skb)->saddr, daddr);
-	if (dst)
-		nc_nat_way_cache(way, dst);
+	if (IS_ERR_OR_NULL(dst))
+		return NULL;
+	nc_nat_way_cache(way, dst);
 	return dst;
 }
 
@@ -218,9 +227,10 @@ static enum nc_nat_path nc_nat_path(struct nc_nat_net *nnn,
 				    struct sk_buff *skb,
 				    const struct nc_pkt *pkt,
 				    const struct nc_nat_tuple *to,
-				    struct dst_entry **dstp)
+				    struct dst_entry **dstp,
+				    bool find)
 {
-	*dstp = nc_nat_way_dst(&f->way[dir], skb, to->dst);
+	*dstp = nc_nat_way_dst(&f->way[dir], skb, to->dst, find);
 	return nc_nat_path_by(skb, pkt, *dstp);
 }
 
@@ -318,7 +328,7 @@ enum nc_hook_ret nc_nat_forward(struct nc_nat_net *nnn,
 	enum nc_nat_path path;
 
 	nc_nat_invert(&f->th[!dir].t, &to);
-	path = nc_nat_path(nnn, f, dir, skb, pkt, &to, &dst);
+	path = nc_nat_path(nnn, f, dir, skb, pkt, &to, &dst, true);
 	if (path == NC_NAT_PATH_TTL || path == NC_NAT_PATH_MTU)
 		return nc_nat_refuse(nnn, skb, pkt, dst, path);
 	nc_nat_touch(nnn, f, dir, skb, pkt);
@@ -342,7 +352,7 @@ enum nc_hook_ret nc_nat_forward_xlated(struct nc_nat_net *nnn,
 	enum nc_nat_path path;
 
 	nc_nat_invert(&f->th[!dir].t, &to);
-	path = nc_nat_path(nnn, f, dir, skb, pkt, &to, &dst);
+	path = nc_nat_path(nnn, f, dir, skb, pkt, &to, &dst, false);
 	if (path != NC_NAT_PATH_FAST && path != NC_NAT_PATH_FRAGMENT)
 		return NC_HOOK_PASS;
 	if (skb_ensure_writable(skb, sizeof(struct iphdr))) {
@@ -366,9 +376,10 @@ enum nc_hook_ret nc_nat_forward_xlated(struct nc_nat_net *nnn,
  * The route is set on @skb without a reference.
  *
  * Return: the route, or NULL (and no route set) unless it is a plain
- * unicast forward: local delivery, broadcast, errors (a martian, a
- * failed reverse path check, forwarding off) and tunnels (lwtunnel) are
- * the stack's.  Context: RCU read side.
+ * unicast forward: local delivery, broadcast and errors (a martian, a
+ * failed reverse path check, forwarding off) are the stack's; and
+ * ERR_PTR(-EOPNOTSUPP) for a route through a tunnel (lwtunnel), which
+ * only the stack can take.  Context: RCU read side.
  */
 struct dst_entry *nc_nat_input_route(struct sk_buff *skb, __be32 saddr,
 				     __be32 daddr)
@@ -382,7 +393,7 @@ struct dst_entry *nc_nat_input_route(struct sk_buff *skb, __be32 saddr,
 	rt = skb_rtable(skb);
 	if (rt->rt_type != RTN_UNICAST || rt->dst.lwtstate) {
 		skb_dst_drop(skb);
-		return NULL;
+		return rt->rt_type == RTN_UNICAST ? ERR_PTR(-EOPNOTSUPP) : NULL;
 	}
 	return &rt->dst;
 }
@@ -421,10 +432,14 @@ enum nc_hook_ret nc_nat_forward_stateless(struct nc_nat_net *nnn,
 	 * address of this router (1:1 NAT to an address it holds), which
 	 * the input route would take for a martian.
 	 */
-	if (!skb_dst(skb) && iph->ihl == 5)
+	if (!skb_dst(skb) && iph->ihl == 5) {
 		dst = nc_nat_input_route(skb, iph->saddr,
 					 field == NC_FIELD_DADDR ?
 					 to->ip : iph->daddr);
+		/* a tunnel's: translated, then the stack's */
+		if (IS_ERR(dst))
+			dst = NULL;
+	}
 	path = nc_nat_path_by(skb, pkt, dst);
 	if (path == NC_NAT_PATH_TTL || path == NC_NAT_PATH_MTU)
 		return nc_nat_refuse(nnn, skb, pkt, dst, path);

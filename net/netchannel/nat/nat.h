@@ -114,12 +114,16 @@ struct nc_nat_flow {
 #define NC_NAT_F_DEAD	BIT(0)		/* unlinked (read unlocked by walks) */
 #define NC_NAT_F_BOUND	BIT(1)		/* in a binding's flows */
 
-#define NC_NAT_SEEN_REPLY	BIT(0)	/* a packet travelled NC_NAT_DIR_IN */
+#define NC_NAT_SEEN_REPLY	BIT(0)	/* the answering side sent a packet */
 #define NC_NAT_SEEN_FIN_OUT	BIT(1)	/* TCP FIN, NC_NAT_DIR_OUT */
 #define NC_NAT_SEEN_FIN_IN	BIT(2)	/* TCP FIN, NC_NAT_DIR_IN */
 #define NC_NAT_SEEN_END_OUT	BIT(3)	/* way[OUT].tcp_end is set */
 #define NC_NAT_SEEN_END_IN	BIT(4)	/* way[IN].tcp_end is set */
 #define NC_NAT_SEEN_RST		BIT(5)	/* TCP: closed by an RST */
+/* made by a packet travelling NC_NAT_DIR_IN (a binding let it in) */
+#define NC_NAT_SEEN_INBOUND	BIT(6)
+/* the initiator spoke again after a reply (not TCP) */
+#define NC_NAT_SEEN_ASSURED	BIT(7)
 
 static_assert(offsetofend(struct nc_nat_flow, track) <= 64);
 static_assert(sizeof(struct nc_nat_flow) <= 128);
@@ -273,10 +277,11 @@ struct nc_nat_flow *nc_nat_flow_create(struct nc_nat_net *nnn,
 				       const struct nc_nat_tuple *orig,
 				       const struct nc_nat_tuple *reply,
 				       const struct nc_nat_rule *r, u32 handle,
-				       struct nc_nat_binding *b,
+				       struct nc_nat_binding *b, bool inbound,
 				       enum nc_nat_reason *why);
 bool nc_nat_table_full(struct nc_nat_net *nnn);
 bool nc_nat_room(struct nc_nat_net *nnn);
+bool nc_nat_host_full(struct nc_nat_net *nnn, __be32 addr);
 void nc_nat_flush(struct nc_nat_net *nnn);
 unsigned int nc_nat_walk(struct nc_nat_net *nnn,
 			 bool (*want)(const struct nc_nat_flow *f, void *ctx),

@@ -319,7 +319,7 @@ static struct nc_nat_flow *nc_t_flow_from(struct nc_nat_net *nnn, u32 src,
 	nc_nat_invert(&t, &reply);
 	rcu_read_lock();
 	spin_lock_bh(&nnn->lock);
-	f = nc_nat_flow_create(nnn, &t, &reply, &r, 0, NULL, why);
+	f = nc_nat_flow_create(nnn, &t, &reply, &r, 0, NULL, false, why);
 	spin_unlock_bh(&nnn->lock);
 	rcu_read_unlock();
 	return f;
@@ -347,7 +347,7 @@ static u64 nc_t_count(struct nc_nat_net *nnn, enum nc_nat_reason r)
 /* As if a reply had come back: no longer evictable, full timeout. */
 static void nc_t_replied(struct nc_nat_net *nnn, struct nc_nat_flow *f)
 {
-	f->track.seen |= NC_NAT_SEEN_REPLY;
+	f->track.seen |= NC_NAT_SEEN_REPLY | NC_NAT_SEEN_ASSURED;
 	WRITE_ONCE(f->expires, jiffies + nnn->timeouts.udp * HZ);
 }
 

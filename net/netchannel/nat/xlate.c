@@ -251,7 +251,7 @@ static enum nc_hook_ret nc_nat_inbound_new(struct nc_nat_net *nnn,
 		orig.dst = t->src;
 		orig.dport = t->sport;
 		orig.proto = t->proto;
-		f = nc_nat_flow_create(nnn, &orig, t, &r, 0, b, &why);
+		f = nc_nat_flow_create(nnn, &orig, t, &r, 0, b, true, &why);
 		if (!f)
 			nc_nat_binding_put(nnn, b);
 	}
@@ -402,6 +402,17 @@ static enum nc_hook_ret nc_nat_plan(struct nc_nat_net *nnn,
 	p->dst = nc_nat_input_route(skb, t->src, target);
 	if (!p->dst)
 		return NC_HOOK_PASS;
+	/*
+	 * Through a tunnel (lwtunnel) only the stack forwards, and it would
+	 * take the packet as it is: a source NAT rule's would leave with its
+	 * inside source.
+	 */
+	if (IS_ERR(p->dst)) {
+		if (r->verdict == NETCHANNEL_VERDICT_DNAT)
+			return NC_HOOK_PASS;
+		nc_nat_count(nnn, NC_NAT_R_UNSUPPORTED);
+		return NC_HOOK_DROP;
+	}
 	switch (r->verdict) {
 	case NETCHANNEL_VERDICT_SNAT:
 		p->bind_addr = nc_nat_pool_addr(r, t->src);
@@ -427,15 +438,17 @@ static enum nc_hook_ret nc_nat_plan(struct nc_nat_net *nnn,
 
 /*
  * Create the flow of a rule's first packet.  Context: RCU, softirq; takes
- * nnn->lock.  Returns the flow (maybe made by a racing CPU) or NULL.
+ * nnn->lock.  Returns the flow's entry for @t (maybe of a flow a racing
+ * CPU made, in which @t may be either direction; *@made says which), or
+ * NULL.
  */
-static struct nc_nat_flow *nc_nat_create(struct nc_nat_net *nnn,
-					 struct sk_buff *skb,
-					 const struct nc_nat_rule *r,
-					 u32 handle,
-					 const struct nc_nat_tuple *t,
-					 struct nc_nat_plan *p,
-					 enum nc_nat_reason *why)
+static struct nc_nat_thash *nc_nat_create(struct nc_nat_net *nnn,
+					  struct sk_buff *skb,
+					  const struct nc_nat_rule *r,
+					  u32 handle,
+					  const struct nc_nat_tuple *t,
+					  struct nc_nat_plan *p, bool *made,
+					  enum nc_nat_reason *why)
 {
 	struct nc_nat_binding *b = NULL;
 	struct nc_nat_flow *f = NULL;
@@ -444,13 +457,16 @@ static struct nc_nat_flow *nc_nat_create(struct nc_nat_net *nnn,
 	struct nc_nat_ep in;
 	u16 pmin, pmax;
 
+	*made = false;
 	old_memcg = nc_nat_charge(nnn);
 	spin_lock(&nnn->lock);
 	th = nc_nat_lookup(nnn, t);
-	if (th) {
-		f = nc_nat_flow_of(th);
+	if (th)
 		goto out;
-	}
+	/* a host at its share takes no room from others (no early drop) */
+	*why = NC_NAT_R_HOST_LIMIT;
+	if (nc_nat_host_full(nnn, t->src))
+		goto out;
 	/*
 	 * A full table refuses (or makes room) before anything is bound:
 	 * making a binding only to drop it again cost a full table more per
@@ -483,13 +499,18 @@ static struct nc_nat_flow *nc_nat_create(struct nc_nat_net *nnn,
 	 * whose bucket the lookup above brought in, is inserted.
 	 */
 	nc_nat_prefetch(nnn, &p->reply);
-	f = nc_nat_flow_create(nnn, t, &p->reply, r, handle, b, why);
+	f = nc_nat_flow_create(nnn, t, &p->reply, r, handle, b, false,
+			       why);
 	if (!f && b)
 		nc_nat_binding_put(nnn, b);
+	if (f) {
+		th = &f->th[NC_NAT_DIR_OUT];
+		*made = true;
+	}
 out:
 	spin_unlock(&nnn->lock);
 	set_active_memcg(old_memcg);
-	return f;
+	return th;
 }
 
 /**
@@ -507,9 +528,10 @@ enum nc_hook_ret nc_nat_new_flow(struct sk_buff *skb, struct nc_pkt *pkt,
 	struct nc_nat_net *nnn = nc_nat_net(dev_net(skb->dev));
 	enum nc_nat_reason why = NC_NAT_R_NOMEM;
 	struct nc_nat_plan plan;
+	struct nc_nat_thash *th;
 	struct nc_nat_tuple t;
-	struct nc_nat_flow *f;
 	enum nc_hook_ret ret;
+	bool made;
 
 	if (pkt->key.family != AF_INET)
 		return NC_HOOK_PASS;
@@ -535,10 +557,14 @@ enum nc_hook_ret nc_nat_new_flow(struct sk_buff *skb, struct nc_pkt *pkt,
 	ret = nc_nat_first_check(nnn, skb, pkt, plan.dst);
 	if (ret != NC_HOOK_CONTINUE)
 		return ret;
-	f = nc_nat_create(nnn, skb, r, handle, &t, &plan, &why);
-	if (f) {
-		nc_nat_way_cache(&f->way[NC_NAT_DIR_OUT], plan.dst);
-		return nc_nat_forward(nnn, f, NC_NAT_DIR_OUT, skb, pkt);
+	th = nc_nat_create(nnn, skb, r, handle, &t, &plan, &made, &why);
+	if (th) {
+		/* a flow a racing CPU made keeps the route it found */
+		if (made)
+			nc_nat_way_cache(&nc_nat_flow_of(th)->way[NC_NAT_DIR_OUT],
+					 plan.dst);
+		return nc_nat_forward(nnn, nc_nat_flow_of(th), th->t.dir, skb,
+				      pkt);
 	}
 drop:
 	nc_nat_count(nnn, why);
