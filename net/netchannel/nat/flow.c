@@ -118,7 +118,7 @@ void nc_nat_prefetch(struct nc_nat_net *nnn, const struct nc_nat_tuple *t)
  * with a FIN, only within this distance of what it sent so far: a blind
  * attacker must guess the sequence to 1 in 2,048 to move it.
  */
-#define NC_NAT_SEQ_WINDOW		(1U << 20)
+#define NC_NAT_SEQ_WINDOW		BIT(20)
 
 static bool nc_nat_seq_near(u32 seq, u32 end, u32 window)
 {
