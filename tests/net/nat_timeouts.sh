@@ -8,8 +8,9 @@
 #     `flow list` within its timeout (+3 s) of its last packet, never
 #     before (less one clock tick); the collector then counts them in
 #     flows-expired;
-#   - `timeout set max-mappings 3`: with 3 flows, a 4th is dropped and
-#     counted in table-full, the 3 keep working; `mappings` says 3;
+#   - `timeout set max-mappings 3`: with 3 assured flows, a 4th is
+#     dropped and counted in table-full, the 3 keep working; `mappings`
+#     says 3;
 #   - `flow flush` empties the table;
 #   - `monitor`, started first, printed a "new" line per flow created and
 #     an "expire" line per flow removed;
@@ -99,8 +100,10 @@ check "expiry: collector counted 3" wait_until 5 ctr_is r1 flows-expired 3
 ncnat r1 timeout set udp 300
 ncnat r1 timeout set max-mappings 3
 ctr_snap r1
+# two exchanges each: a UDP flow is assured (not evictable to make room)
+# once its initiator spoke again after a reply
 for p in 49101 49102 49103; do
-	check_eq "limit: flow $p" "ok 1" tool h1 udp-req 192.0.2.2:7000 --sport $p
+	check_eq "limit: flow $p" "ok 2" tool h1 udp-req 192.0.2.2:7000 --sport $p --count 2
 done
 check_eq "limit: 4th flow dropped" "192.0.2.2:7000 request 0: no reply" \
 	tool h1 --timeout 1 udp-req 192.0.2.2:7000 --sport 49104
