@@ -39,6 +39,29 @@ static bool nc_nat_is_error(u8 type)
 	       type == ICMP_PARAMETERPROB;
 }
 
+/**
+ * nc_nat_icmp_quotes - is @skb an ICMP message that quotes a packet?
+ * @skb: the packet
+ * @pkt: its parse state
+ *
+ * Errors, redirects and source quenches carry a packet's header.  One that
+ * reaches a netmap rule is one nc_nat_icmp_error() could not translate:
+ * sent on with only its own source mapped, its quote would still carry the
+ * inside address.
+ */
+bool nc_nat_icmp_quotes(const struct sk_buff *skb, const struct nc_pkt *pkt)
+{
+	const u8 *tp;
+	u8 type;
+
+	if (pkt->key.proto != IPPROTO_ICMP || !pkt->l4hdr ||
+	    pkt->thoff >= pkt->l3len)
+		return false;
+	tp = skb_header_pointer(skb, pkt->thoff, sizeof(type), &type);
+	return tp && (nc_nat_is_error(*tp) || *tp == ICMP_SOURCE_QUENCH ||
+		      *tp == ICMP_REDIRECT);
+}
+
 /* The quoted packet's tuple; @ioff is the quoted IP header's offset. */
 static bool nc_nat_quote_tuple(const struct sk_buff *skb, unsigned int ioff,
 			       struct nc_nat_tuple *t)

@@ -353,6 +353,7 @@ enum nc_hook_ret nc_nat_new_flow(struct sk_buff *skb, struct nc_pkt *pkt,
 /* icmp.c */
 enum nc_hook_ret nc_nat_icmp_error(struct nc_nat_net *nnn,
 				   struct sk_buff *skb, struct nc_pkt *pkt);
+bool nc_nat_icmp_quotes(const struct sk_buff *skb, const struct nc_pkt *pkt);
 int nc_nat_icmp_inner(struct sk_buff *skb, unsigned int ioff,
 		      unsigned int qlen, const struct nc_nat_tuple *to);
 

@@ -99,8 +99,14 @@ static enum nc_hook_ret nc_nat_hook_run(struct sk_buff *skb,
 	/* ip_forward() forwards frames to our MAC only */
 	if (pkt->key.family != AF_INET || skb->pkt_type != PACKET_HOST)
 		return NC_HOOK_PASS;
-	if (r->verdict == NETCHANNEL_VERDICT_NETMAP)
+	if (r->verdict == NETCHANNEL_VERDICT_NETMAP) {
+		if (unlikely(nc_nat_icmp_quotes(skb, pkt))) {
+			nc_nat_count(r->nnn, NC_NAT_R_ICMP_NO_FLOW);
+			pkt->reason = NETCHANNEL_REASON_CONSUMER;
+			return NC_HOOK_DROP;
+		}
 		return nc_nat_netmap(skb, pkt, r, false);
+	}
 	return nc_nat_new_flow(skb, pkt, r, r->rule->handle);
 }
 
