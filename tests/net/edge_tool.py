@@ -23,23 +23,18 @@ KIND is one UDP datagram (port 5000 -> 7000) with IP identifier ID:
     gre          IP protocol 47 (GRE), which has no ports
     tcp-cut      TCP whose header stops after 8 bytes
 """
+import os
 import random
 import socket
 import struct
 import sys
 import time
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from craft import csum  # noqa: E402
+
 ETH_P_ALL, ETH_P_IP, ETH_P_8021Q = 0x0003, 0x0800, 0x8100
 PAYLOAD = b"edge-forwarding-check-" * 4
-
-
-def csum(data):
-    if len(data) % 2:
-        data += b"\0"
-    s = sum(struct.unpack("!%dH" % (len(data) // 2), data))
-    while s >> 16:
-        s = (s & 0xffff) + (s >> 16)
-    return ~s & 0xffff
 
 
 def ip4_id(src, dst, proto, body, frag=0, ident=0, bad_csum=False):
