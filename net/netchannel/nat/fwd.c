@@ -222,8 +222,8 @@ static enum nc_nat_path nc_nat_path_by(const struct sk_buff *skb,
  * route: the flow's cached unicast route, if any (a local or unroutable
  * destination has none).
  */
-static enum nc_nat_path nc_nat_path(struct nc_nat_net *nnn,
-				    struct nc_nat_flow *f, enum nc_nat_dir dir,
+static enum nc_nat_path nc_nat_path(struct nc_nat_flow *f,
+				    enum nc_nat_dir dir,
 				    struct sk_buff *skb,
 				    const struct nc_pkt *pkt,
 				    const struct nc_nat_tuple *to,
@@ -328,7 +328,7 @@ enum nc_hook_ret nc_nat_forward(struct nc_nat_net *nnn,
 	enum nc_nat_path path;
 
 	nc_nat_invert(&f->th[!dir].t, &to);
-	path = nc_nat_path(nnn, f, dir, skb, pkt, &to, &dst, true);
+	path = nc_nat_path(f, dir, skb, pkt, &to, &dst, true);
 	if (path == NC_NAT_PATH_TTL || path == NC_NAT_PATH_MTU)
 		return nc_nat_refuse(nnn, skb, pkt, dst, path);
 	nc_nat_touch(nnn, f, dir, skb, pkt);
@@ -352,7 +352,7 @@ enum nc_hook_ret nc_nat_forward_xlated(struct nc_nat_net *nnn,
 	enum nc_nat_path path;
 
 	nc_nat_invert(&f->th[!dir].t, &to);
-	path = nc_nat_path(nnn, f, dir, skb, pkt, &to, &dst, false);
+	path = nc_nat_path(f, dir, skb, pkt, &to, &dst, false);
 	if (path != NC_NAT_PATH_FAST && path != NC_NAT_PATH_FRAGMENT)
 		return NC_HOOK_PASS;
 	if (skb_ensure_writable(skb, sizeof(struct iphdr))) {
