@@ -14,13 +14,13 @@ KVERS = $(shell bash $(TOP)/scripts/kernels.sh | sed 's/^[^=]*=//')
 KDIR ?=
 
 .PHONY: all deps modules uml uml-bench ncnat check check-uml check-qemu \
-	fuzz demo bench clean help
+	check-sanitize fuzz demo bench clean help
 
 all: modules ncnat
 
 help:
 	@echo "make demo | check | deps | modules [KDIR=...] | uml | ncnat | bench [QEMU=1] | clean"
-	@echo "make fuzz [FUZZ_SECONDS=N] [FUZZ_SEED=N]"
+	@echo "make fuzz [FUZZ_SECONDS=N] [FUZZ_SEED=N] | check-sanitize"
 
 deps:
 	@bash scripts/deps.sh
@@ -52,6 +52,21 @@ check-uml: deps
 check-qemu: deps
 	@$(MAKE) -s modules ncnat
 	@NC_LANES=qemu bash tests/run-all.sh
+
+# The sanitizer lane: our own x86_64 kernel with KASAN, UBSAN, lockdep,
+# kmemleak and fault injection (tests/sanitize/build.sh, cached in
+# $(NC_CACHE)/x86-san), the modules built against it, the fuzzers, the
+# fault injection and the NAT/filter scenarios in one QEMU boot.
+SAN_SCENARIOS ?= fault_inject fuzz_netlink fuzz_packets stress_smp edge_forwarding \
+	malformed bad_netlink filter_match filter_priority replace_atomic module_unload \
+	dev_lifecycle netns_isolation unprivileged nat_dnat nat_masquerade nat_netmap \
+	nat_filtering nat_icmp nat_icmp_errors nat_exhaustion nat_tcp_state nat_routing \
+	nat_renumber nat_timeouts nat_unload nat_concurrency nat_local
+check-sanitize: deps
+	@$(MAKE) -s ncnat
+	@bash tests/sanitize/build.sh >/dev/null
+	@$(MAKE) -s modules KDIR=$(NC_CACHE)/x86-san
+	@NC_LANES=san NC_SCENARIOS="$(SAN_SCENARIOS)" bash tests/run-all.sh
 
 # The fuzz scenarios (tests/net/fuzz_*.sh) in UML, one boot each, at once:
 # FUZZ_SECONDS=N fuzzes that long (default: their own request counts),

@@ -161,6 +161,7 @@ lane_uml_scenarios() {
 
 qemu_boot() {	# one boot per kernel, all scenarios; status to DIR.status
 	local kver=$1 dir=$logs/qemu-$1 st=0
+	# shellcheck disable=SC2086 # one word per scenario
 	NC_OUTDIR=$dir NC_LOG=$dir.console NC_TIMEOUT=${NC_QEMU_TIMEOUT:-3600} \
 		bash "$top/tests/qemu/run.sh" "$kver" "$top/tests/lib/run-scenarios.sh" $scenarios \
 		>"$dir.run" 2>&1 || st=$?
@@ -188,6 +189,18 @@ lane_qemu() {
 	fi
 }
 
+# The sanitizer lane (make check-sanitize): one QEMU boot of our KASAN,
+# UBSAN, lockdep, kmemleak and fault-injection kernel (tests/sanitize/
+# build.sh) with the project's modules built against it.
+lane_san() {
+	local obj=${NC_CACHE:-/var/cache/netchannel}/x86-san kver
+	kver=$(cat "$obj/include/config/kernel.release")
+	NC_QEMU_KERNEL=$obj/arch/x86/boot/bzImage NC_QEMU_MODROOT=$obj/root \
+		NC_QEMU_TIMEOUT=${NC_QEMU_TIMEOUT:-7200} NC_SCENARIO_TIMEOUT=${NC_SCENARIO_TIMEOUT:-1200} \
+		qemu_boot "$kver"
+	qemu_count "$kver"
+}
+
 lane_host() {
 	local t name st
 	echo "host: static checks, CLI selftest"
@@ -208,6 +221,7 @@ for lane in $lanes; do
 	host) lane_host ;;
 	uml) lane_kunit; lane_uml_scenarios ;;
 	qemu) lane_qemu ;;
+	san) lane_san ;;
 	*) echo "unknown lane $lane" >&2; exit 2 ;;
 	esac
 	echo "  ($lane lane: $(($(date +%s) - t))s)"

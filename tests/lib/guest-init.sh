@@ -85,6 +85,13 @@ signal.pause()' >/run/nc-tstamp &
 	[ -s /run/nc-tstamp ] || { echo "guest-init: no timestamping socket"; halt 125; }
 fi
 
+# A kernel of our own (tests/qemu/run.sh, NC_QEMU_MODROOT): modprobe needs
+# its modules.builtin to know what is built in.
+kmods=/lib/modules/$(uname -r)
+if [ -n "${NC_QEMU_MODROOT:-}" ] && [ ! -e "$kmods" ]; then
+	ln -s "$NC_QEMU_MODROOT$kmods" "$kmods"
+fi
+
 # QEMU: the project's modules are loaded once here (UML has them built in).
 rc=0
 if [ "$lane" = qemu ] && [ "${NC_LOAD_MODULES:-1}" = 1 ]; then

@@ -11,7 +11,11 @@
 #
 # Environment: NC_LOG (default build/test-logs/qemu-KVER-SCRIPT.log),
 # NC_OUTDIR, NC_TIMEOUT (default 900), NC_QUIET as for tests/uml/run.sh;
-# NC_QEMU_SMP (2), NC_QEMU_MEM (2048), NC_LOAD_MODULES=0 to skip modules.
+# NC_QEMU_SMP (2), NC_QEMU_MEM (2048), NC_LOAD_MODULES=0 to skip modules;
+# NC_QEMU_KERNEL=BZIMAGE boots a kernel of our own build instead (KVER is
+# then its release: the project's modules come from build/modules/KVER),
+# one with the host-root drivers built in, and NC_QEMU_MODROOT=DIR gives the
+# guest its DIR/lib/modules/KVER (modules_install output) for modprobe.
 set -eu
 top=$(cd "$(dirname "$0")/../.." && pwd)
 . "$top/tests/lib/host.sh"
@@ -19,9 +23,14 @@ top=$(cd "$(dirname "$0")/../.." && pwd)
 [ $# -ge 2 ] || { echo "usage: $0 KVER SCRIPT [ARGS...]" >&2; exit 2; }
 kver=$1 script=$2; shift 2
 case $script in /*) ;; *) [ -e "$script" ] && script=$PWD/$script ;; esac
-kernel=/boot/vmlinuz-$kver
+if [ -n "${NC_QEMU_KERNEL:-}" ]; then
+	kernel=$NC_QEMU_KERNEL
+	initrd=$(bash "$top/tests/qemu/initramfs.sh" builtin)
+else
+	kernel=/boot/vmlinuz-$kver
+	initrd=$(bash "$top/tests/qemu/initramfs.sh" "$kver")
+fi
 [ -r "$kernel" ] || { echo "qemu: no $kernel (make deps)" >&2; exit 2; }
-initrd=$(bash "$top/tests/qemu/initramfs.sh" "$kver")
 log=${NC_LOG:-$top/build/test-logs/qemu-$kver-$(basename "$script" .sh).log}
 timeout=${NC_TIMEOUT:-900}
 mkdir -p "$(dirname "$log")"

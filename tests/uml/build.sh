@@ -12,7 +12,8 @@
 # changed only runs make's dependency check.
 #
 # NC_UML_NO_NETCHANNEL=1 builds without CONFIG_NETCHANNEL (to test the lane
-# itself while the kernel sources are incomplete).
+# itself while the kernel sources are incomplete); NC_UML_UNPACK_ONLY=1 only
+# unpacks the source tree.
 set -eu
 
 flavour=${1:-}
@@ -46,11 +47,18 @@ opts_common="
 	KERNEL_STACK_ORDER=4
 "
 # The test kernel also runs KUnit at boot and checks locking.  KASAN is left
-# out: on UML it only works statically linked and then init crashes.
+# out: on UML it only works statically linked and then init crashes (the
+# sanitizer lane has it).
+# UBSAN and fault injection (failslab, scoped to the project's code by the
+# stack-trace filter: tests/net/fault_inject.sh) are the part of the
+# sanitizer lane (tests/sanitize/build.sh) that make check runs.
 opts_test="
 	KUNIT KUNIT_DEBUGFS
 	PROVE_LOCKING PROVE_RCU DEBUG_ATOMIC_SLEEP DEBUG_LIST
 	DEBUG_KMEMLEAK DEBUG_KMEMLEAK_AUTO_SCAN=n
+	UBSAN UBSAN_BOUNDS UBSAN_SHIFT FRAME_POINTER
+	FAULT_INJECTION FAILSLAB FAULT_INJECTION_DEBUG_FS
+	FAULT_INJECTION_STACKTRACE_FILTER
 "
 # The bench kernel must not carry the expensive debugging.
 opts_bench="
@@ -90,6 +98,8 @@ if [ ! -e "$src/.nc-unpacked" ]; then
 	mv "$src.tmp" "$src"
 	touch "$src/.nc-unpacked"
 fi
+# tests/sanitize/build.sh only needs the tree
+[ "${NC_UML_UNPACK_ONLY:-0}" = 1 ] && exit 0
 
 # --- 2. fixes to the kernel itself (tests/uml/patches/README), then
 #        wire the project in (both idempotent) ---
@@ -123,6 +133,7 @@ flock -u 9
 exec 8>"$obj/.build.lock"
 flock 8
 mk() { make -s -C "$src" O="$obj" ARCH=um "$@"; }
+. "$top/tests/lib/kconfig.sh"
 stamp=$( { echo "$opts"; cat "$0" "$top/Kconfig";
 	cat "$top"/net/netchannel/Kconfig "$top"/net/netchannel/*/Kconfig 2>/dev/null; } |
 	sha1sum | cut -d' ' -f1)
@@ -130,30 +141,7 @@ if [ ! -e "$obj/.config" ] || [ "$(cat "$obj/.nc-config-stamp" 2>/dev/null)" != 
 	echo "  CONFIG  uml-$flavour"
 	rm -f "$obj/.nc-config-stamp"
 	mk defconfig >/dev/null
-	args=
-	for o in $opts; do
-		case $o in
-		*=n) args="$args -d ${o%=n}" ;;
-		*=*) args="$args --set-val ${o%%=*} ${o#*=}" ;;
-		*) args="$args -e $o" ;;
-		esac
-	done
-	"$src/scripts/config" --file "$obj/.config" $args
-	mk olddefconfig >/dev/null
-	# Kconfig silently drops options whose dependencies are not met:
-	# check that every requested value made it.
-	bad=
-	for o in $opts; do
-		case $o in
-		*=n) grep -q "^CONFIG_${o%=n}=" "$obj/.config" && bad="$bad $o" ;;
-		*=*) grep -qx "CONFIG_$o" "$obj/.config" || bad="$bad $o" ;;
-		*) grep -qx "CONFIG_$o=y" "$obj/.config" || bad="$bad $o" ;;
-		esac
-	done
-	if [ -n "$bad" ]; then
-		echo "uml: options not set as requested in $obj/.config:$bad" >&2
-		exit 1
-	fi
+	nc_kconfig_mk=mk nc_kconfig_apply "$src" "$obj/.config" "$opts"
 	echo "$stamp" >"$obj/.nc-config-stamp"
 fi
 

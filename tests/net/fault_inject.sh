@@ -1,0 +1,128 @@
+#!/bin/bash
+# fault_inject.sh: allocation failures injected into the engine's control
+# and data paths (failslab, and fail_page_alloc where the kernel has it,
+# scoped to the engine's code by their stack-trace filter:
+# tests/net/fault_tool.py).  Runs in the UML lane and the sanitizer lane
+# (make check-sanitize); Debian's kernels have no fault injection: one SKIP
+# line there.  Topology: nat_lib.sh.
+#   - control path: each netlink operation (attach, rule add of each kind,
+#     del, flush, load, timeout set, flow flush, detach) is run again with
+#     its 1st, 2nd, ... allocation failing until it runs clean; each run
+#     either fails with nothing changed, or succeeds with exactly what a
+#     clean run gives.  State: ncnat save, dev list, the timeout settings;
+#   - data path: with 5% then 30% of the engine's allocations failing in
+#     every context, new UDP flows and a TCP upload through masquerade:
+#     the upload is byte-exact, the failures are counted drops; then,
+#     injection off, everything works as before;
+#   - the boot's splat check (KASAN, UBSAN, lockdep, kmemleak) covers both.
+. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/nat_lib.sh"
+nat_require
+
+FT="python3 $NC_TOP/tests/net/fault_tool.py"
+if [ ! -e /sys/kernel/debug/failslab ] || [ ! -e /proc/thread-self/fail-nth ]; then
+	skip "fault injection (a kernel without failslab)"
+	nc_done
+fi
+nat_topo
+check "fault_tool: filter on the modules" $FT setup
+
+# state NS: everything the control plane sets, counters left out
+state() {
+	ncnat "$1" save
+	ncnat "$1" dev list
+	ncnat "$1" timeout list | grep -Ev '^(reason|mappings|flows|created|expired) '
+}
+
+# inject LABEL UNDO -- CMD...: CMD (an ncnat command line for r1, without
+# the binary) under fail-nth 1, 2, ... until a run allocates no more;
+# UNDO (a shell command) brings the state back after a successful run.
+inject() {
+	local label=$1 undo=$2 n=0 before after got res bad=0 inj=0
+	shift 3
+	before=$(state r1)
+	ncnat r1 "$@" >/dev/null || { fail "fault: $label: clean run"; return; }
+	after=$(state r1)
+	eval "$undo" >/dev/null
+	[ "$(state r1)" = "$before" ] || { fail "fault: $label: undo restores"; return; }
+	while [ $n -lt 400 ]; do
+		n=$((n + 1))
+		res=$($FT nth $n "$NCNAT_BIN" -n "$(ns r1)" "$@" 2>/dev/null | tail -n 1)
+		got=$(state r1)
+		case $res in
+		"0 "*)	[ "$got" = "$after" ] ||
+				{ bad=$((bad + 1)); echo "    nth $n: succeeded, state differs"; }
+			eval "$undo" >/dev/null ;;
+		*)	[ "$got" = "$before" ] ||
+				{ bad=$((bad + 1)); echo "    nth $n: failed ($res), state changed"; }
+			;;
+		esac
+		[ "$(state r1)" = "$before" ] || { bad=$((bad + 1)); echo "    nth $n: undo"; break; }
+		case $res in
+		*" injected") inj=$((inj + 1)) ;;
+		*) break ;;
+		esac
+	done
+	if [ $bad = 0 ] && [ $inj -gt 0 ]; then
+		pass "fault: $label ($inj failures injected, each all or nothing)"
+	else
+		fail "fault: $label ($inj injected, $bad inconsistent, last: $res)"
+	fi
+}
+
+rules=/tmp/nat-fault-rules
+cat >$rules <<EOF
+rule add proto udp dport 9 drop
+rule add iif out0 proto tcp dport 8080 dnat to 10.0.1.2:80
+rule add saddr 10.0.1.3/32 netmap to 192.0.2.99/32
+rule add oif out0 masquerade filtering adf
+EOF
+
+# --- control path (r1 starts with in0, out0 attached and no rules) ---
+ncnat r1 dev detach in0
+inject "dev attach" "ncnat r1 dev detach in0" -- dev attach in0
+ncnat r1 dev attach in0
+inject "dev detach" "ncnat r1 dev attach in0" -- dev detach in0
+inject "rule add masquerade" "ncnat r1 rule flush" -- rule add oif out0 masquerade
+inject "rule add snat pool" "ncnat r1 rule flush" -- \
+	rule add saddr 10.0.1.0/24 snat to 192.0.2.10-192.0.2.20 ports 2000-3000
+inject "rule add dnat" "ncnat r1 rule flush" -- \
+	rule add iif out0 proto tcp dport 8080 dnat to 10.0.1.2:80
+inject "rule add netmap" "ncnat r1 rule flush" -- \
+	rule add saddr 10.0.1.0/30 netmap to 192.0.2.100/30
+inject "rule add filter" "ncnat r1 rule flush" -- rule add proto udp dport 9 drop
+inject "load" "ncnat r1 rule flush" -- load $rules
+ncnat r1 load $rules
+inject "load over a ruleset" "ncnat r1 load $rules" -- load $rules
+inject "rule flush" "ncnat r1 load $rules" -- rule flush
+h=$(ncnat r1 -j rule list | python3 -c 'import json, sys; print(json.load(sys.stdin)[0]["handle"])')
+inject "rule del" "ncnat r1 load $rules" -- rule del handle "$h"
+inject "timeout set" "ncnat r1 timeout set udp 30 max-mappings 65536" -- \
+	timeout set udp 77 max-mappings 1234
+udp_echo s1 /tmp/nat-echo-s1.log
+for p in 1 2 3 4 5 6 7 8; do
+	tool h1 udp-req 192.0.2.2:7000 --sport $((41000 + p)) >/dev/null || true
+done
+check "flows before flow flush" test "$(nflows r1)" -gt 0
+inject "flow flush" "true" -- flow flush
+
+# --- data path ---
+check "fault: setup traffic works" nsx h1 ping -c1 -W5 192.0.2.2
+head -c 2000000 /dev/urandom >/tmp/nat-fault-file
+for pct in 5 30; do
+	ctr_snap r1
+	$FT rate $pct
+	for p in $(seq 1 40); do
+		tool h1 --timeout 1 udp-req 192.0.2.2:7000 --sport $((42000 + p)) >/dev/null || true
+	done
+	upload "fault $pct%" s1 192.0.2.2 $((9000 + pct)) /tmp/nat-fault-file
+	$FT rate 0
+	check "fault $pct%: upload byte-exact" cmp /tmp/nat-fault-file "/tmp/nat-up-$((9000 + pct))"
+	check "fault $pct%: failures counted as drops" \
+		test "$(($(ctr_delta r1 nomem) + $(ctr_delta r1 early-drop)))" -gt 0
+done
+ncnat r1 flow flush
+check_eq "after: udp answered" "ok 3" tool h1 udp-req 192.0.2.2:7000 --sport 43999 --count 3
+check "after: ping" nsx h1 ping -c1 -W5 192.0.2.2
+check_csum "no checksum errors"
+nc_done
