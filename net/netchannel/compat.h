@@ -15,4 +15,17 @@
 #include <net/gso.h>
 #endif
 
+/*
+ * inet_proto_csum_replace_by_diff() gained its ipv6 argument in 6.10 (and
+ * in the 6.1 and 6.6 stable series since); the Kbuild file tests the
+ * header for it rather than guessing from the version.  IPv4 only here.
+ */
+#ifdef NC_HAVE_CSUM_DIFF_IPV6
+#define nc_proto_csum_replace_by_diff(sum, skb, diff, pseudohdr) \
+	inet_proto_csum_replace_by_diff(sum, skb, diff, pseudohdr, false)
+#else
+#define nc_proto_csum_replace_by_diff(sum, skb, diff, pseudohdr) \
+	inet_proto_csum_replace_by_diff(sum, skb, diff, pseudohdr)
+#endif
+
 #endif /* _NET_NETCHANNEL_COMPAT_H */

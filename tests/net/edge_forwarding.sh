@@ -14,6 +14,9 @@
 #     reassembled at their true length (padding is not payload);
 #   - GRE (no ports) matching the masquerade rule is dropped and counted
 #     `unsupported-protocol`: it would have left with 10.0.1.2;
+#   - a loose source route option is not forwarded, nor is an option too
+#     broken to parse, counted `source-route` (the fast path never routes
+#     by an option; RFC 7126); a record route option travels as it came;
 #   - TCP with a truncated header (the stack would forward it as it is,
 #     with 10.0.1.2) is dropped while NAT is in use, counted `truncated`;
 #   - an snat pool of all 2^32 addresses translates (its size once
@@ -51,7 +54,8 @@ csum0=$(nc_stat r1 drops.bad-csum)
 csum_delta() { echo $(($(nc_stat r1 drops.bad-csum) - csum0)); }
 trunc_delta() { echo $(($(nc_stat r1 drops.truncated) - trunc0)); }
 trunc0=$(nc_stat r1 drops.truncated)
-sends udp:1 bad-csum:2 bcast:3 vlan:4 vlan0:5 padded-frags:6 gre:7 tcp-cut:9
+sends udp:1 bad-csum:2 bcast:3 vlan:4 vlan0:5 padded-frags:6 gre:7 tcp-cut:9 \
+	lsrr:10 opt-rr:11 opt-broken:12
 check_eq "udp: arrives translated" "192.0.2.1 116" seen 1
 check_eq "bad header checksum: not forwarded" "" seen 2
 check_eq "bad header checksum: counted bad-csum" 1 csum_delta
@@ -62,9 +66,12 @@ check_eq "padded fragments: reassembled without the padding" "192.0.2.1 116" see
 check_eq "gre: not forwarded" "" seen 7
 check_eq "truncated tcp: not forwarded" "" seen 9
 check_eq "truncated tcp: counted" 1 trunc_delta
-# udp, vlan0 and the fragments share one 5-tuple: one flow
-check_eq "counters" "flows-created=1 unsupported-protocol=1" \
-	ctr_deltas r1 flows-created unsupported-protocol
+check_eq "source route option: not forwarded" "" seen 10
+check_eq "record route option: arrives translated" "192.0.2.1 124" seen 11
+check_eq "broken option: not forwarded" "" seen 12
+# udp, vlan0, the fragments and record route share one 5-tuple: one flow
+check_eq "counters" "flows-created=1 unsupported-protocol=1 source-route=2" \
+	ctr_deltas r1 flows-created unsupported-protocol source-route
 
 # --- a pool of every IPv4 address ---
 ncnat r1 rule flush

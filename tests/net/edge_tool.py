@@ -22,6 +22,9 @@ KIND is one UDP datagram (port 5000 -> 7000) with IP identifier ID:
                  Ethernet padding after its IP datagram
     gre          IP protocol 47 (GRE), which has no ports
     tcp-cut      TCP whose header stops after 8 bytes
+    lsrr         with a loose source route option (through DST)
+    opt-rr       with a record route option (harmless: travels as it came)
+    opt-broken   with an option whose length is impossible
 """
 import os
 import random
@@ -37,9 +40,10 @@ ETH_P_ALL, ETH_P_IP, ETH_P_8021Q = 0x0003, 0x0800, 0x8100
 PAYLOAD = b"edge-forwarding-check-" * 4
 
 
-def ip4_id(src, dst, proto, body, frag=0, ident=0, bad_csum=False):
-    h = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + len(body), ident, frag, 64,
-                    proto, 0, socket.inet_aton(src), socket.inet_aton(dst))
+def ip4_id(src, dst, proto, body, frag=0, ident=0, bad_csum=False, opts=b""):
+    hlen = 20 + len(opts)
+    h = struct.pack("!BBHHHBBH4s4s", 0x40 | hlen // 4, 0, hlen + len(body), ident, frag,
+                    64, proto, 0, socket.inet_aton(src), socket.inet_aton(dst)) + opts
     c = csum(h) ^ (1 if bad_csum else 0)
     return h[:10] + struct.pack("!H", c) + h[12:] + body
 
@@ -70,6 +74,16 @@ def frames(kind, src, dst, src_mac, dst_mac, ident):
                 eth + ip4(src, dst, 17, rest, frag=32 // 8) + b"\xee" * 30]
     if kind == "tcp-cut":
         return [eth + ip4(src, dst, 6, struct.pack("!HHI", 5000, 7000, 1))]
+    if kind == "lsrr":
+        # loose source route through 192.0.2.2, then a NOP to fill 8 bytes
+        opt = struct.pack("!BBB4sB", 0x83, 7, 4, socket.inet_aton(dst), 1)
+        return [eth + ip4(src, dst, 17, udp(), opts=opt)]
+    if kind == "opt-rr":
+        # record route with room for one address, then end of options
+        return [eth + ip4(src, dst, 17, udp(), opts=bytes([7, 7, 4, 0, 0, 0, 0, 0]))]
+    if kind == "opt-broken":
+        # a timestamp option whose length (1) is below its own header
+        return [eth + ip4(src, dst, 17, udp(), opts=bytes([0x44, 1, 0, 0]))]
     if kind == "gre":
         return [eth + ip4(src, dst, 47, struct.pack("!HH", 0, 0x0800) + PAYLOAD)]
     sys.exit("unknown kind " + kind)

@@ -40,6 +40,7 @@ const char * const nc_nat_reason_names[__NC_NAT_R_MAX] = {
 	[NC_NAT_R_TCP_RST_IGNORED]	= "tcp-rst-ignored",
 	[NC_NAT_R_ICMP_MISMATCH]	= "icmp-mismatch",
 	[NC_NAT_R_MASQ_FLUSHED]		= "masq-flushed",
+	[NC_NAT_R_SOURCE_ROUTE]		= "source-route",
 };
 
 struct nc_nat_net *nc_nat_net(const struct net *net)

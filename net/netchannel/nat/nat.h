@@ -196,6 +196,7 @@ enum nc_nat_reason {
 	NC_NAT_R_TCP_RST_IGNORED,	/* RST out of window: state kept */
 	NC_NAT_R_ICMP_MISMATCH,		/* ICMP error not to the quote's sender */
 	NC_NAT_R_MASQ_FLUSHED,		/* masquerade flows of a lost address */
+	NC_NAT_R_SOURCE_ROUTE,		/* LSRR/SSRR or broken IP options */
 	__NC_NAT_R_MAX,
 };
 

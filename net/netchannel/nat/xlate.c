@@ -15,6 +15,7 @@
 #include <net/ip.h>
 #include <net/route.h>
 
+#include "../compat.h"
 #include "nat.h"
 
 /*
@@ -194,8 +195,8 @@ bool nc_nat_xlate(struct sk_buff *skb, struct nc_pkt *pkt,
 	((__be16 *)l4)[1] = to->dport;
 	if (!check)
 		return true;
-	inet_proto_csum_replace_by_diff(check, skb, addrs, true, false);
-	inet_proto_csum_replace_by_diff(check, skb, ports, false, false);
+	nc_proto_csum_replace_by_diff(check, skb, addrs, true);
+	nc_proto_csum_replace_by_diff(check, skb, ports, false);
 	if (to->proto == IPPROTO_UDP && !*check)
 		*check = CSUM_MANGLED_0;
 	return true;
@@ -208,6 +209,37 @@ static bool nc_nat_defrag(struct sk_buff *skb, struct nc_pkt *pkt)
 		return false;
 	nc_pkt_init(pkt, pkt->key.iif);
 	return true;
+}
+
+/*
+ * Does the IPv4 header carry a source route (LSRR or SSRR), or options
+ * too broken to tell?  ip_rcv_options() drops such a packet, or, where the
+ * input device's accept_source_route allows it, routes it by the option.
+ * The fast path never routes by an option, and a translated packet must
+ * not go to the stack, so it drops them all (RFC 7126 advises routers to
+ * drop both by default); other options travel as they came.
+ */
+static bool nc_nat_source_routed(const struct sk_buff *skb)
+{
+	const struct iphdr *iph = ip_hdr(skb);
+	const u8 *opt = (const u8 *)(iph + 1);
+	unsigned int i = 0, n = iph->ihl * 4 - sizeof(*iph);
+
+	/* the parser pulled the whole header, options included */
+	while (i < n) {
+		if (opt[i] == IPOPT_END)
+			return false;
+		if (opt[i] == IPOPT_NOOP) {
+			i++;
+			continue;
+		}
+		if (opt[i] == IPOPT_LSRR || opt[i] == IPOPT_SSRR)
+			return true;
+		if (i + 1 >= n || opt[i + 1] < 2 || opt[i + 1] > n - i)
+			return true;
+		i += opt[i + 1];
+	}
+	return false;
 }
 
 /*
@@ -306,6 +338,11 @@ enum nc_hook_ret nc_nat_rx(struct nc_dev *ncd, struct sk_buff *skb,
 			return NC_HOOK_STOLEN;
 		if (nc_parse(skb, pkt))
 			return NC_HOOK_PASS;
+	}
+	if (unlikely(ip_hdr(skb)->ihl > 5) && nc_nat_source_routed(skb)) {
+		nc_nat_count(nnn, NC_NAT_R_SOURCE_ROUTE);
+		pkt->reason = NETCHANNEL_REASON_CONSUMER;
+		return NC_HOOK_DROP;
 	}
 	if (!nc_nat_tuple_of(skb, pkt, &t)) {
 		if (pkt->key.proto == IPPROTO_ICMP && pkt->l4hdr)
