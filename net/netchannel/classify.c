@@ -44,6 +44,7 @@ struct nc_shape {
 };
 
 struct nc_cls {
+	struct nc_cls *retired;		/* nc_net::retired list */
 	u32 seed;
 	bool needs_oif;			/* some rule matches on oif */
 	unsigned int nshapes;
@@ -408,6 +409,35 @@ err_cls:
 err_pairs:
 	kvfree(pairs);
 	return ERR_PTR(-ENOMEM);
+}
+
+/*
+ * Keep a replaced classifier on @list until a grace period has passed;
+ * returns how many the list holds.
+ */
+unsigned int nc_cls_retire(struct nc_cls **list, struct nc_cls *cls)
+{
+	unsigned int n = 1;
+
+	if (!cls)
+		return 0;
+	cls->retired = *list;
+	*list = cls;
+	for (cls = cls->retired; cls; cls = cls->retired)
+		n++;
+	return n;
+}
+
+/* Free the retired classifiers of @list, after a grace period. */
+void nc_cls_free_retired(struct nc_cls **list)
+{
+	struct nc_cls *cls = *list, *next;
+
+	for (; cls; cls = next) {
+		next = cls->retired;
+		nc_cls_free(cls);
+	}
+	*list = NULL;
 }
 
 /* Free a classifier no reader can see any more. */

@@ -279,6 +279,8 @@ bool nc_match_key(const struct nc_match *m, const struct nc_key *key);
 struct nc_cls;
 struct nc_cls *nc_cls_build(struct list_head *rules, gfp_t gfp);
 void nc_cls_free(struct nc_cls *cls);
+unsigned int nc_cls_retire(struct nc_cls **list, struct nc_cls *cls);
+void nc_cls_free_retired(struct nc_cls **list);
 struct nc_rule *nc_cls_lookup(const struct nc_cls *cls,
 			      const struct nc_key *key);
 unsigned int nc_cls_shapes(const struct nc_cls *cls);
@@ -296,6 +298,14 @@ struct nc_net {
 	struct list_head all;		/* every nc_net, for consumer exit */
 	struct mutex lock;		/* serializes control-plane writers */
 	struct nc_cls __rcu *cls;
+	/*
+	 * Classifiers replaced by rule additions, which free no rule and so
+	 * need not wait for readers: freed together after one grace period
+	 * once NC_CLS_RETIRED_MAX have gathered, or by the next edit that
+	 * waits anyway.  A batch of single-rule additions then pays one
+	 * grace period per NC_CLS_RETIRED_MAX rules instead of one each.
+	 */
+	struct nc_cls *retired;		/* lock */
 	/*
 	 * Set when a consumer went away and the classifier without its rules
 	 * could not be built: with no classifier, attached devices drop

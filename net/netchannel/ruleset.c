@@ -11,6 +11,9 @@
 
 #include "nc.h"
 
+/* How many replaced classifiers may wait for a grace period together. */
+#define NC_CLS_RETIRED_MAX	8
+
 struct nc_rule *nc_rule_alloc(gfp_t gfp)
 {
 	struct nc_rule *rule;
@@ -72,13 +75,23 @@ static void nc_rule_insert(struct list_head *rules, struct nc_rule *rule)
 	list_add(&rule->list, rules);
 }
 
+/* Wait for readers, then free the classifiers they may still be using. */
+static void nc_ruleset_sync(struct nc_net *nn, struct nc_cls *old)
+{
+	synchronize_rcu();
+	nc_cls_free(old);
+	nc_cls_free_retired(&nn->retired);
+}
+
 /*
- * Build a classifier for @rules and publish it.  On success the previous
- * classifier is gone and no reader sees it any more, so the caller may
- * free rules that only it referenced.
+ * Build a classifier for @rules and publish it.  With @frees_rules, on
+ * success the previous classifier is gone and no reader sees it any more,
+ * so the caller may free rules that only it referenced; without (an edit
+ * that only adds), the previous one is retired, freed by a later grace
+ * period.
  */
 static int nc_ruleset_commit(struct nc_net *nn, struct list_head *rules,
-			     struct netlink_ext_ack *extack)
+			     bool frees_rules, struct netlink_ext_ack *extack)
 {
 	struct nc_cls *cls, *old;
 	struct nc_rule *rule;
@@ -103,8 +116,9 @@ static int nc_ruleset_commit(struct nc_net *nn, struct list_head *rules,
 	old = rcu_replace_pointer(nn->cls, cls, lockdep_is_held(&nn->lock));
 	WRITE_ONCE(nn->fail_closed, false);
 	nc_net_changed(nn);
-	synchronize_rcu();
-	nc_cls_free(old);
+	if (frees_rules ||
+	    nc_cls_retire(&nn->retired, old) >= NC_CLS_RETIRED_MAX)
+		nc_ruleset_sync(nn, frees_rules ? old : NULL);
 	return 0;
 }
 
@@ -120,7 +134,7 @@ int nc_ruleset_add(struct nc_net *nn, struct nc_rule *rule,
 	}
 	rule->handle = nc_next_handle(nn);
 	nc_rule_insert(&nn->rules, rule);
-	err = nc_ruleset_commit(nn, &nn->rules, extack);
+	err = nc_ruleset_commit(nn, &nn->rules, false, extack);
 	if (err) {
 		/* a refused edit changes nothing, handle numbering included */
 		list_del_init(&rule->list);
@@ -148,7 +162,7 @@ int nc_ruleset_del(struct nc_net *nn, u32 handle,
 found:
 	prev = rule->list.prev;
 	list_del(&rule->list);
-	err = nc_ruleset_commit(nn, &nn->rules, extack);
+	err = nc_ruleset_commit(nn, &nn->rules, true, extack);
 	if (err) {
 		list_add(&rule->list, prev);
 		return err;
@@ -190,7 +204,7 @@ int nc_ruleset_replace(struct nc_net *nn, struct list_head *rules,
 		rule->handle = nc_next_handle(nn);
 		nc_rule_insert(&sorted, rule);
 	}
-	err = nc_ruleset_commit(nn, &sorted, extack);
+	err = nc_ruleset_commit(nn, &sorted, true, extack);
 	if (err) {
 		list_splice(&sorted, rules);
 		nn->next_handle = first_handle;
@@ -225,13 +239,12 @@ void nc_ruleset_purge(struct nc_net *nn, const struct nc_consumer *c)
 	}
 	if (list_empty(&gone))
 		return;
-	if (nc_ruleset_commit(nn, &nn->rules, NULL)) {
+	if (nc_ruleset_commit(nn, &nn->rules, true, NULL)) {
 		old = rcu_replace_pointer(nn->cls, NULL,
 					  lockdep_is_held(&nn->lock));
 		WRITE_ONCE(nn->fail_closed, true);
 		nc_net_changed(nn);
-		synchronize_rcu();
-		nc_cls_free(old);
+		nc_ruleset_sync(nn, old);
 		/*
 		 * The other rules stay listed: the next commit of them all
 		 * ends the failure (a commit of fewer would silently open
@@ -247,8 +260,7 @@ void nc_ruleset_release(struct nc_net *nn)
 	struct nc_cls *cls;
 
 	cls = rcu_replace_pointer(nn->cls, NULL, true);
-	synchronize_rcu();
-	nc_cls_free(cls);
+	nc_ruleset_sync(nn, cls);
 	nc_rules_free(&nn->rules);
 	nn->nrules = 0;
 }
