@@ -7,6 +7,8 @@
 #ifndef _NET_NETCHANNEL_COMPAT_H
 #define _NET_NETCHANNEL_COMPAT_H
 
+#include <net/udp.h>
+
 /*
  * 6.5 moved the GSO helpers (skb_gso_validate_network_len) to net/gso.h;
  * the Kbuild file tests for the header (sparse has no __has_include).
@@ -27,5 +29,18 @@
 #define nc_proto_csum_replace_by_diff(sum, skb, diff, pseudohdr) \
 	inet_proto_csum_replace_by_diff(sum, skb, diff, pseudohdr)
 #endif
+
+/*
+ * 6.2 gave each netns its UDP socket table (the global one by default);
+ * before, there was only the global one.
+ */
+static inline struct udp_table *nc_udp_table(struct net *net)
+{
+#ifdef NC_HAVE_NETNS_UDP_TABLE
+	return net->ipv4.udp_table;
+#else
+	return &udp_table;
+#endif
+}
 
 #endif /* _NET_NETCHANNEL_COMPAT_H */

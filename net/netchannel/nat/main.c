@@ -107,6 +107,7 @@ static void __net_exit nc_nat_net_exit(struct net *net)
 		nc_nat_bindings_exit(nnn);
 		mem_cgroup_put(nnn->memcg);
 	}
+	nc_nat_claims_exit(nnn);
 	free_percpu(nnn->stats);
 }
 

@@ -213,6 +213,8 @@ struct nc_nat_net {
 	struct rhashtable bind_in;		/* by inside endpoint */
 	struct rhashtable bind_out;		/* by outside endpoint (by_out) */
 	struct rhashtable addrs;		/* outside addresses; RCU */
+	/* per port: dnat rules forwarding it (TCP, UDP); see claim.c */
+	u32 *claims[2];
 	u32 nportmaps;				/* addresses with a map; lock */
 	atomic_t nflows;
 	atomic_t nrules;			/* NAT rules in the ruleset */
@@ -302,7 +304,8 @@ static inline struct nc_nat_flow *nc_nat_flow_of(struct nc_nat_thash *th)
 int nc_nat_binding_cache_init(void);
 void nc_nat_binding_cache_exit(void);
 struct nc_nat_binding *nc_nat_bind(struct nc_nat_net *nnn,
-				   const struct nc_nat_ep *in, __be32 out_addr,
+				   const struct nc_nat_ep *in,
+				   const struct nc_nat_ep *peer, __be32 out_addr,
 				   u16 port_min, u16 port_max, u8 filtering);
 struct nc_nat_binding *nc_nat_binding_by_out(struct nc_nat_net *nnn,
 					     const struct nc_nat_ep *out);
@@ -318,8 +321,21 @@ int nc_nat_bindings_init(struct nc_nat_net *nnn);
 void nc_nat_bindings_exit(struct nc_nat_net *nnn);
 /* random ports tried before nc_nat_pick_port() scans the range */
 #define NC_NAT_PORT_TRIES	16
+/* most ports the scan then tests: the work of one packet is bounded */
+#define NC_NAT_PORT_SCAN	64
 int nc_nat_pick_port(u16 want, u16 min, u16 max, u32 rnd,
-		     bool (*taken)(void *ctx, u16 port), void *ctx);
+		     bool (*taken)(void *ctx, u16 port),
+		     u32 (*next)(void *ctx, u16 port, u16 last), void *ctx);
+
+/* claim.c */
+int nc_nat_claim_prepare(struct nc_nat_net *nnn, const struct nc_rule *rule);
+void nc_nat_claim_publish(struct nc_nat_net *nnn, const struct nc_rule *rule);
+void nc_nat_claim_withdraw(struct nc_nat_net *nnn, const struct nc_rule *rule);
+void nc_nat_claims_exit(struct nc_nat_net *nnn);
+bool nc_nat_local_sock(struct net *net, u8 proto, __be32 saddr, __be16 sport,
+		       __be32 daddr, __be16 dport);
+bool nc_nat_claimed(struct nc_nat_net *nnn, const struct nc_nat_ep *out,
+		    __be32 remote, __be16 rport);
 
 /* portmap.c */
 #define NC_NAT_PORTMAPS_MAX	256	/* 2 MiB of port maps per netns */
@@ -330,6 +346,9 @@ void nc_nat_addr_drop_unused(struct nc_nat_net *nnn, struct nc_nat_addr *a);
 const struct nc_nat_addr *nc_nat_addr_lookup(struct nc_nat_net *nnn,
 					     __be32 addr, u8 proto);
 int nc_nat_addr_taken(const struct nc_nat_addr *a, u16 port);
+u32 nc_nat_addr_next_free(const struct nc_nat_addr *a, u16 port, u16 last);
+bool nc_nat_addr_full(const struct nc_nat_addr *a, u16 min, u16 max);
+void nc_nat_addr_set_full(struct nc_nat_addr *a, u16 min, u16 max);
 void nc_nat_addr_prefetch(const struct nc_nat_addr *a, u16 port);
 void nc_nat_addr_bind(struct nc_nat_addr *a, u16 port);
 void nc_nat_addr_unbind(struct nc_nat_net *nnn, __be32 addr, u8 proto,

@@ -31,13 +31,13 @@ static void nc_nat_port_preserve(struct kunit *test)
 {
 	bitmap_zero(nc_t_taken, 65536);
 	KUNIT_EXPECT_EQ(test, nc_nat_pick_port(5000, 1024, 65535, 7,
-					       nc_t_is_taken, NULL), 5000);
+					       nc_t_is_taken, NULL, NULL), 5000);
 	set_bit(5000, nc_t_taken);
 	KUNIT_EXPECT_NE(test, nc_nat_pick_port(5000, 1024, 65535, 7,
-					       nc_t_is_taken, NULL), 5000);
+					       nc_t_is_taken, NULL, NULL), 5000);
 	/* out of range: never kept */
 	KUNIT_EXPECT_NE(test, nc_nat_pick_port(80, 1024, 65535, 7,
-					       nc_t_is_taken, NULL), 80);
+					       nc_t_is_taken, NULL, NULL), 80);
 }
 
 static void nc_nat_port_random_in_range(struct kunit *test)
@@ -51,7 +51,7 @@ static void nc_nat_port_random_in_range(struct kunit *test)
 	prandom_seed_state(&rnd, 42);
 	for (i = 0; i < 1000; i++) {
 		p = nc_nat_pick_port(2000, 2000, 2999, prandom_u32_state(&rnd),
-				     nc_t_is_taken, NULL);
+				     nc_t_is_taken, NULL, NULL);
 		KUNIT_ASSERT_GE(test, p, 2001);
 		KUNIT_ASSERT_LE(test, p, 2999);
 		if (first < 0)
@@ -69,14 +69,14 @@ static void nc_nat_port_exhaustion(struct kunit *test)
 	bitmap_zero(nc_t_taken, 65536);
 	for (i = 0; i < 16; i++) {
 		p = nc_nat_pick_port(3000, 3000, 3015, i * 7919,
-				     nc_t_is_taken, NULL);
+				     nc_t_is_taken, NULL, NULL);
 		KUNIT_ASSERT_GE(test, p, 3000);
 		KUNIT_ASSERT_LE(test, p, 3015);
 		KUNIT_ASSERT_FALSE(test, test_bit(p, nc_t_taken));
 		set_bit(p, nc_t_taken);
 	}
 	KUNIT_EXPECT_EQ(test, nc_nat_pick_port(3000, 3000, 3015, 1,
-					       nc_t_is_taken, NULL), -1);
+					       nc_t_is_taken, NULL, NULL), -1);
 }
 
 /*
@@ -97,7 +97,7 @@ static void nc_nat_port_cluster(struct kunit *test)
 	prandom_seed_state(&rnd, 7);
 	for (i = 0; i < picks; i++) {
 		p = nc_nat_pick_port(1500, 1024, 65535, prandom_u32_state(&rnd),
-				     nc_t_is_taken, &probes);
+				     nc_t_is_taken, NULL, &probes);
 		KUNIT_ASSERT_GE(test, p, 2048);
 		KUNIT_ASSERT_FALSE(test, test_bit(p, nc_t_taken));
 	}
@@ -110,6 +110,7 @@ static struct nc_nat_net *nc_t_nnn(struct kunit *test)
 	struct nc_nat_net *nnn = kunit_kzalloc(test, sizeof(*nnn), GFP_KERNEL);
 
 	KUNIT_ASSERT_NOT_NULL(test, nnn);
+	nnn->net = &init_net;	/* whose sockets the allocator avoids */
 	spin_lock_init(&nnn->lock);
 	KUNIT_ASSERT_EQ(test, nc_nat_bindings_init(nnn), 0);
 	return nnn;
@@ -142,13 +143,13 @@ static void nc_t_eim_locked(struct kunit *test, struct nc_nat_net *nnn,
 	struct nc_nat_ep in_c = nc_t_ep(0x0a000003, 4000);
 	__be32 out = htonl(0xc0000201);
 
-	a = nc_nat_bind(nnn, &in_a, out, 4000, 4001, 0);
+	a = nc_nat_bind(nnn, &in_a, NULL, out, 4000, 4001, 0);
 	KUNIT_EXPECT_NOT_NULL(test, a);
 	if (!a)
 		return;
 	nc_nat_binding_join(a, &fa);
 	/* the same inside endpoint keeps its outside port (EIM) */
-	a2 = nc_nat_bind(nnn, &in_a, out, 4000, 4001, 0);
+	a2 = nc_nat_bind(nnn, &in_a, NULL, out, 4000, 4001, 0);
 	KUNIT_EXPECT_PTR_EQ(test, a, a2);
 	/* a binding with flows left stays when one of them goes */
 	nc_nat_binding_join(a, &fa2);
@@ -159,14 +160,14 @@ static void nc_t_eim_locked(struct kunit *test, struct nc_nat_net *nnn,
 	/* APDF: only the port map knows it, unless there is none */
 	KUNIT_EXPECT_PTR_EQ(test, found, maps ? NULL : a);
 	/* another inside endpoint never shares it (no overloading) */
-	b = nc_nat_bind(nnn, &in_b, out, 4000, 4001, 0);
+	b = nc_nat_bind(nnn, &in_b, NULL, out, 4000, 4001, 0);
 	KUNIT_EXPECT_NOT_NULL(test, b);
 	if (!b)
 		return;
 	nc_nat_binding_join(b, &fb);
 	KUNIT_EXPECT_EQ(test, ntohs(b->out.port), 4001);
 	/* the range is exhausted */
-	full = nc_nat_bind(nnn, &in_c, out, 4000, 4001, 0);
+	full = nc_nat_bind(nnn, &in_c, NULL, out, 4000, 4001, 0);
 	KUNIT_EXPECT_NULL(test, full);
 	/* the outside endpoint is bound */
 	KUNIT_EXPECT_TRUE(test, nc_nat_out_bound(nnn, &b->out, &found));
@@ -174,7 +175,7 @@ static void nc_t_eim_locked(struct kunit *test, struct nc_nat_net *nnn,
 	/* a binding dies with its last flow, and frees its port */
 	nc_nat_binding_unlink(&fa);
 	nc_nat_binding_put(nnn, a);
-	c = nc_nat_bind(nnn, &in_c, out, 4000, 4001, 0);
+	c = nc_nat_bind(nnn, &in_c, NULL, out, 4000, 4001, 0);
 	KUNIT_EXPECT_NOT_NULL(test, c);
 	if (!c)
 		return;
@@ -229,9 +230,9 @@ static void nc_t_by_out(struct kunit *test, bool maps)
 	if (!maps)
 		nnn->nportmaps = NC_NAT_PORTMAPS_MAX;
 	spin_lock_bh(&nnn->lock);
-	a = nc_nat_bind(nnn, &in_a, unbound.addr, 4000, 4002,
+	a = nc_nat_bind(nnn, &in_a, NULL, unbound.addr, 4000, 4002,
 			NETCHANNEL_NAT_FILTER_APDF);
-	b = a ? nc_nat_bind(nnn, &in_b, unbound.addr, 4000, 4002,
+	b = a ? nc_nat_bind(nnn, &in_b, NULL, unbound.addr, 4000, 4002,
 			    NETCHANNEL_NAT_FILTER_ADF) : NULL;
 	KUNIT_EXPECT_NOT_NULL(test, a);
 	KUNIT_EXPECT_NOT_NULL(test, b);

@@ -89,14 +89,24 @@ static const struct rhashtable_params nc_nat_bind_out_params = {
  * @max: range end
  * @rnd: random start offset
  * @taken: is a port in use?
- * @ctx: for @taken
+ * @next: NULL, or the first port from @port to @last that @taken may call
+ *	free (above @last: none), so that the scan skips what is known taken
+ * @ctx: for @taken and @next
  *
- * Return: the port, or -1 when every port of the range is taken.
+ * The work is bounded whatever the load of the range: the kept port, up to
+ * NC_NAT_PORT_TRIES random ones, then a scan that tests at most
+ * NC_NAT_PORT_SCAN ports.  A flood of new flows to an exhausted range
+ * costs each packet that much, not a walk through 65,536 ports under the
+ * lock.  With @next the scan finds the last free port of a full range;
+ * without, a range nearly full may be reported exhausted.
+ *
+ * Return: the port, or -1 when none was found.
  */
 int nc_nat_pick_port(u16 want, u16 min, u16 max, u32 rnd,
-		     bool (*taken)(void *ctx, u16 port), void *ctx)
+		     bool (*taken)(void *ctx, u16 port),
+		     u32 (*next)(void *ctx, u16 port, u16 last), void *ctx)
 {
-	u32 n = (u32)max - min + 1, i, port;
+	u32 n = (u32)max - min + 1, i, port, start, last, tested = 0;
 
 	if (want >= min && want <= max && !taken(ctx, want))
 		return want;
@@ -105,8 +115,7 @@ int nc_nat_pick_port(u16 want, u16 min, u16 max, u32 rnd,
 	 * walks through whole clusters of taken ports (a block of preserved
 	 * ports, earlier picks next to each other), which made new flows
 	 * spend most of their time here.  Random tries need 1 / (1 - load)
-	 * of them on average; the scan after them still finds the last free
-	 * port of a nearly full range.
+	 * of them on average.
 	 */
 	for (i = 0; i < NC_NAT_PORT_TRIES; i++) {
 		port = min + reciprocal_scale(rnd, n);
@@ -114,30 +123,55 @@ int nc_nat_pick_port(u16 want, u16 min, u16 max, u32 rnd,
 			return port;
 		rnd = next_pseudo_random32(rnd);
 	}
-	for (i = 0; i < n; i++) {
-		port = min + (rnd + i) % n;
+	/* from a random start to @max, then from @min to the start */
+	start = min + reciprocal_scale(rnd, n);
+	port = start;
+	last = max;
+	for (;;) {
+		if (next)
+			port = next(ctx, port, last);
+		if (port > last) {
+			if (last != max || start == min)
+				return -1;
+			port = min;
+			last = start - 1;
+			continue;
+		}
 		if (!taken(ctx, port))
 			return port;
+		if (++tested >= NC_NAT_PORT_SCAN)
+			return -1;
+		port++;		/* u32: past 65535 without wrapping */
 	}
-	return -1;
 }
 
 struct nc_nat_probe {
 	struct nc_nat_net *nnn;
 	const struct nc_nat_addr *addr;
 	struct nc_nat_ep ep;
+	struct nc_nat_ep peer;		/* where the first packet goes */
 };
 
+/* Bound, or the port of a port forward or a local socket (claim.c)? */
 static bool nc_nat_out_taken(void *ctx, u16 port)
 {
 	struct nc_nat_probe *p = ctx;
 	int taken = nc_nat_addr_taken(p->addr, port);
 
-	if (taken >= 0)
-		return taken;
+	if (taken > 0)
+		return true;
 	p->ep.port = htons(port);
-	return rhashtable_lookup_fast(&p->nnn->bind_out, &p->ep,
-				      nc_nat_bind_out_params);
+	if (taken < 0 && rhashtable_lookup_fast(&p->nnn->bind_out, &p->ep,
+						nc_nat_bind_out_params))
+		return true;
+	return nc_nat_claimed(p->nnn, &p->ep, p->peer.addr, p->peer.port);
+}
+
+static u32 nc_nat_out_next(void *ctx, u16 port, u16 last)
+{
+	struct nc_nat_probe *p = ctx;
+
+	return nc_nat_addr_next_free(p->addr, port, last);
 }
 
 /* Context: RCU read side or nnn->lock. */
@@ -199,6 +233,8 @@ bool nc_nat_out_bound(struct nc_nat_net *nnn, const struct nc_nat_ep *out,
  * nc_nat_bind - the binding of an inside endpoint, made if needed
  * @nnn: the netns
  * @in: inside endpoint (addr, port, proto)
+ * @peer: NULL, or the endpoint the first packet goes to (its replies'
+ *	source): a local socket connected to it keeps its port
  * @out_addr: outside address to map to
  * @port_min: outside port range start
  * @port_max: outside port range end
@@ -207,10 +243,14 @@ bool nc_nat_out_bound(struct nc_nat_net *nnn, const struct nc_nat_ep *out,
  * Context: nnn->lock held.  A new binding has no flow yet: the caller adds
  * one or drops it with nc_nat_binding_put().
  *
+ * An address whose range was found exhausted answers so without a scan
+ * until one of its ports is freed or a second passes (nc_nat_addr_full()).
+ *
  * Return: the binding, or NULL when the range is exhausted or memory short.
  */
 struct nc_nat_binding *nc_nat_bind(struct nc_nat_net *nnn,
-				   const struct nc_nat_ep *in, __be32 out_addr,
+				   const struct nc_nat_ep *in,
+				   const struct nc_nat_ep *peer, __be32 out_addr,
 				   u16 port_min, u16 port_max, u8 filtering)
 {
 	struct nc_nat_probe probe = { .nnn = nnn };
@@ -234,13 +274,20 @@ struct nc_nat_binding *nc_nat_bind(struct nc_nat_net *nnn,
 	if (b)
 		return b;
 
+	if (nc_nat_addr_full(a, port_min, port_max))
+		goto err_addr;
 	probe.addr = a;
 	probe.ep.addr = out_addr;
 	probe.ep.proto = in->proto;
+	if (peer)
+		probe.peer = *peer;
 	port = nc_nat_pick_port(ntohs(in->port), port_min, port_max,
-				get_random_u32(), nc_nat_out_taken, &probe);
-	if (port < 0)
+				get_random_u32(), nc_nat_out_taken,
+				nc_nat_out_next, &probe);
+	if (port < 0) {
+		nc_nat_addr_set_full(a, port_min, port_max);
 		goto err_addr;
+	}
 	b = kmem_cache_zalloc(nc_nat_binding_cache, GFP_ATOMIC | __GFP_ACCOUNT);
 	if (!b)
 		goto err_addr;

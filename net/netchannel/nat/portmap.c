@@ -39,6 +39,9 @@ struct nc_nat_addr {
 	u8 pad[3];
 	u32 nbind;			/* bindings on this address */
 	unsigned long *ports;		/* bound ports, or NULL: no map */
+	/* negative cache: [full_min, full_max] had no free port (lock) */
+	unsigned long full_until;	/* jiffies; 0: nothing cached */
+	u16 full_min, full_max;
 	struct rcu_head rcu;
 };
 
@@ -162,6 +165,38 @@ int nc_nat_addr_taken(const struct nc_nat_addr *a, u16 port)
 	return a->ports ? test_bit(port, a->ports) : -1;
 }
 
+/*
+ * The first port from @port to @last whose bit is clear (above @last:
+ * none); every port on an address without a map.  Context: nnn->lock.
+ */
+u32 nc_nat_addr_next_free(const struct nc_nat_addr *a, u16 port, u16 last)
+{
+	if (!a->ports)
+		return port;
+	return find_next_zero_bit(a->ports, (unsigned long)last + 1, port);
+}
+
+/*
+ * Was a range covering [@min, @max] found exhausted, with no port of @a
+ * freed since, less than a second ago?  Then a flood of first packets to
+ * it costs each one this test, not a scan.  The second bounds how long a
+ * port that a closed socket or a deleted port forward gave back stays
+ * unused.  Context: nnn->lock held.
+ */
+bool nc_nat_addr_full(const struct nc_nat_addr *a, u16 min, u16 max)
+{
+	return a->full_until && time_before(jiffies, a->full_until) &&
+	       a->full_min <= min && max <= a->full_max;
+}
+
+/* No port of [@min, @max] was found free.  Context: nnn->lock held. */
+void nc_nat_addr_set_full(struct nc_nat_addr *a, u16 min, u16 max)
+{
+	a->full_until = jiffies + HZ ?: 1;
+	a->full_min = min;
+	a->full_max = max;
+}
+
 /* Start loading the bit of @port, if @a has a map. */
 void nc_nat_addr_prefetch(const struct nc_nat_addr *a, u16 port)
 {
@@ -187,6 +222,7 @@ void nc_nat_addr_unbind(struct nc_nat_net *nnn, __be32 addr, u8 proto,
 		return;
 	if (a->ports)
 		clear_bit(port, a->ports);
+	a->full_until = 0;	/* a port is free again */
 	a->nbind--;
 	nc_nat_addr_drop_unused(nnn, a);
 }

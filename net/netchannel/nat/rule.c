@@ -268,6 +268,11 @@ static int nc_nat_rule_init(struct net *net, struct nc_rule *rule,
 	err = nc_nat_parse(net, rule, tb, r, extack);
 	if (err)
 		goto err_free;
+	err = nc_nat_claim_prepare(nnn, rule);
+	if (err) {
+		NL_SET_ERR_MSG(extack, "out of memory for the port forward counts");
+		goto err_free;
+	}
 	rule->chain = nc_chain_alloc(1, GFP_KERNEL_ACCOUNT);
 	if (!rule->chain) {
 		err = -ENOMEM;
@@ -296,6 +301,8 @@ static void nc_nat_rule_publish(struct nc_rule *rule)
 	struct nc_nat_rule *r = rule->priv;
 	struct nc_nat_net *nnn = r->nnn;
 
+	if (r->verdict == NETCHANNEL_VERDICT_DNAT)
+		nc_nat_claim_publish(nnn, rule);
 	if (r->verdict != NETCHANNEL_VERDICT_NETMAP)
 		return;
 	spin_lock_bh(&nnn->lock);
@@ -313,6 +320,8 @@ static void nc_nat_rule_destroy(struct nc_rule *rule)
 		list_del_rcu(&r->netmap);
 		spin_unlock_bh(&nnn->lock);
 	}
+	if (r->verdict == NETCHANNEL_VERDICT_DNAT && rule->published)
+		nc_nat_claim_withdraw(nnn, rule);
 	atomic_dec(&nnn->nrules);
 	kfree_rcu(r, rcu);
 }

@@ -365,7 +365,15 @@ enum nc_hook_ret nc_nat_rx(struct nc_dev *ncd, struct sk_buff *skb,
 	out.addr = t.dst;
 	out.port = t.dport;
 	out.proto = t.proto;
-	if (nc_nat_out_bound(nnn, &out, &b))
+	/*
+	 * A local socket that would take the packet comes before a binding
+	 * of its port: the allocator leaves ports of sockets alone, but a
+	 * socket may be opened after the binding was made, and the router's
+	 * own connections use ports that bindings may hold (claim.c).
+	 */
+	if (nc_nat_out_bound(nnn, &out, &b) &&
+	    !nc_nat_local_sock(dev_net(skb->dev), t.proto, t.src, t.sport,
+			       t.dst, t.dport))
 		return nc_nat_inbound_new(nnn, b, skb, pkt, &t);
 	return nc_nat_netmap_reverse(nnn, skb, pkt);
 }
@@ -491,7 +499,7 @@ static struct nc_nat_thash *nc_nat_create(struct nc_nat_net *nnn,
 	struct nc_nat_flow *f = NULL;
 	struct mem_cgroup *old_memcg;
 	struct nc_nat_thash *th;
-	struct nc_nat_ep in;
+	struct nc_nat_ep in, peer;
 	u16 pmin, pmax;
 
 	*made = false;
@@ -518,8 +526,11 @@ static struct nc_nat_thash *nc_nat_create(struct nc_nat_net *nnn,
 		in.addr = t->src;
 		in.port = t->sport;
 		in.proto = t->proto;
+		peer = in;
+		peer.addr = p->reply.src;
+		peer.port = p->reply.sport;
 		nc_nat_range(r, t->proto, &pmin, &pmax);
-		b = nc_nat_bind(nnn, &in, p->bind_addr, pmin, pmax,
+		b = nc_nat_bind(nnn, &in, &peer, p->bind_addr, pmin, pmax,
 				r->filtering);
 		if (!b) {
 			*why = NC_NAT_R_NO_PORT;

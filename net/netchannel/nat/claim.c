@@ -1,0 +1,197 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Outside ports that a binding must not take: those a port forward (a
+ * dnat rule with a dport match) or a local socket of the router already
+ * answers on.
+ *
+ * A binding keeps its inside port when it can (port preservation), so
+ * without this check a LAN host sending from port 8080 would take the
+ * outside port 8080 that a dnat rule forwards, and unsolicited packets to
+ * it would meet the binding's filtering before the rule table (dropped as
+ * filtered, or handed to the LAN host with `filtering eif`); the same for
+ * a service of the router listening on the outside address.  Rules and
+ * sockets come first: the allocator picks another port.
+ *
+ * Port forwards are counted per protocol and port (a port may be named by
+ * many rules), whatever the rule's daddr: a forwarded port is left alone
+ * on every outside address, which costs a binding at most the forwarded
+ * ports.  Local sockets are found by the kernel's own lookups, as a
+ * received packet would find them.
+ *
+ * Locking: the counts change under nc_nat_net::lock, at ruleset publish
+ * and rule destruction (process context); the allocator reads them under
+ * the same lock.  The count arrays live until the netns goes.
+ */
+#include <linux/mm.h>
+#include <net/inet_hashtables.h>
+#include <net/udp.h>
+
+#include "nat.h"
+#include "../compat.h"
+
+#define NC_NAT_PORTS		(U16_MAX + 1)
+
+/* Index of a protocol's forward counts; -1 for one without ports. */
+static int nc_nat_claim_idx(u8 proto)
+{
+	switch (proto) {
+	case IPPROTO_TCP:
+		return 0;
+	case IPPROTO_UDP:
+		return 1;
+	default:
+		return -1;
+	}
+}
+
+/* Does @rule forward the ports of @proto?  And which (dport range)? */
+static bool nc_nat_claims(const struct nc_rule *rule, u8 proto)
+{
+	const struct nc_match *m = &rule->match;
+
+	if (rule->verdict != NETCHANNEL_VERDICT_DNAT ||
+	    !(m->present & NC_M_DPORT))
+		return false;
+	return !(m->present & NC_M_PROTO) || m->proto == proto;
+}
+
+/**
+ * nc_nat_claim_prepare - make room to count a rule's forwarded ports
+ * @nnn: the netns
+ * @rule: a rule being added
+ *
+ * Allocates what nc_nat_claim_publish() fills, so that publishing (which
+ * cannot fail) never needs memory.  Context: process, nc_net::lock held.
+ * Return: 0 or -ENOMEM.
+ */
+int nc_nat_claim_prepare(struct nc_nat_net *nnn, const struct nc_rule *rule)
+{
+	static const u8 protos[] = { IPPROTO_TCP, IPPROTO_UDP };
+	unsigned int i;
+	u32 *counts;
+
+	for (i = 0; i < ARRAY_SIZE(protos); i++) {
+		if (nnn->claims[i] || !nc_nat_claims(rule, protos[i]))
+			continue;
+		counts = kvcalloc(NC_NAT_PORTS, sizeof(*counts),
+				  GFP_KERNEL_ACCOUNT);
+		if (!counts)
+			return -ENOMEM;
+		spin_lock_bh(&nnn->lock);
+		nnn->claims[i] = counts;
+		spin_unlock_bh(&nnn->lock);
+	}
+	return 0;
+}
+
+static void nc_nat_claim_add(struct nc_nat_net *nnn,
+			     const struct nc_rule *rule, int delta)
+{
+	static const u8 protos[] = { IPPROTO_TCP, IPPROTO_UDP };
+	const struct nc_match *m = &rule->match;
+	unsigned int i, port;
+
+	spin_lock_bh(&nnn->lock);
+	for (i = 0; i < ARRAY_SIZE(protos); i++) {
+		/* prepared at rule_init: present whenever the rule claims */
+		if (!nc_nat_claims(rule, protos[i]) ||
+		    WARN_ON_ONCE(!nnn->claims[i]))
+			continue;
+		for (port = m->dport_min; port <= m->dport_max; port++)
+			nnn->claims[i][port] += delta;
+	}
+	spin_unlock_bh(&nnn->lock);
+}
+
+/* @rule's ruleset goes live: its forwarded ports are no binding's. */
+void nc_nat_claim_publish(struct nc_nat_net *nnn, const struct nc_rule *rule)
+{
+	nc_nat_claim_add(nnn, rule, 1);
+}
+
+/* A published @rule goes away. */
+void nc_nat_claim_withdraw(struct nc_nat_net *nnn, const struct nc_rule *rule)
+{
+	nc_nat_claim_add(nnn, rule, -1);
+}
+
+/* At netns exit, after every rule is gone. */
+void nc_nat_claims_exit(struct nc_nat_net *nnn)
+{
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(nnn->claims); i++)
+		kvfree(nnn->claims[i]);
+}
+
+static struct sock *nc_nat_udp_lookup(struct net *net, __be32 saddr,
+				      __be16 sport, __be32 daddr, __be16 dport)
+{
+	/*
+	 * udp4_lib_lookup() exists only with the socket match or TPROXY
+	 * built; the lookup behind it is always there and takes no reference.
+	 */
+	return __udp4_lib_lookup(net, saddr, sport, daddr, dport, 0, 0,
+				 nc_udp_table(net), NULL);
+}
+
+/**
+ * nc_nat_local_sock - would a local socket take this packet?
+ * @net: the netns
+ * @proto: IPPROTO_TCP or IPPROTO_UDP (others have no socket: false)
+ * @saddr: the remote address
+ * @sport: the remote port
+ * @daddr: the outside address
+ * @dport: the outside port
+ *
+ * As the receive path would demultiplex it: a connected socket of exactly
+ * this pair, or a listening TCP or bound UDP socket on @daddr or on the
+ * wildcard address (which receives on every local address).  Sockets
+ * bound to a device are not seen (the device is not known here).
+ *
+ * Context: RCU read side (softirq).
+ */
+bool nc_nat_local_sock(struct net *net, u8 proto, __be32 saddr, __be16 sport,
+		       __be32 daddr, __be16 dport)
+{
+	struct inet_hashinfo *hinfo = net->ipv4.tcp_death_row.hashinfo;
+	struct sock *sk;
+
+	switch (proto) {
+	case IPPROTO_TCP:
+		sk = __inet_lookup_established(net, hinfo, saddr, sport, daddr,
+					       ntohs(dport), 0, 0);
+		if (sk) {
+			sock_gen_put(sk);	/* the lookup took a reference */
+			return true;
+		}
+		return __inet_lookup_listener(net, hinfo, NULL, 0, saddr, sport,
+					      daddr, ntohs(dport), 0, 0);
+	case IPPROTO_UDP:
+		return nc_nat_udp_lookup(net, saddr, sport, daddr, dport);
+	default:
+		return false;
+	}
+}
+
+/**
+ * nc_nat_claimed - must a new binding leave this outside port?
+ * @nnn: the netns
+ * @out: the outside endpoint a binding would take
+ * @remote: the destination of the binding's first packet
+ * @rport: and its port
+ *
+ * Context: nnn->lock held, RCU read side.
+ */
+bool nc_nat_claimed(struct nc_nat_net *nnn, const struct nc_nat_ep *out,
+		    __be32 remote, __be16 rport)
+{
+	int i = nc_nat_claim_idx(out->proto);
+
+	if (i < 0)
+		return false;
+	if (nnn->claims[i] && nnn->claims[i][ntohs(out->port)])
+		return true;
+	return nc_nat_local_sock(nnn->net, out->proto, remote, rport,
+				 out->addr, out->port);
+}
