@@ -685,10 +685,18 @@ struct nc_nat_flow *nc_nat_flow_create(struct nc_nat_net *nnn,
 	/*
 	 * Join the binding first: an early drop, or replacing an expired
 	 * flow of the same binding below, would otherwise see it empty and
-	 * free it under us.
+	 * free it under us.  Its filtering's index counts it first: that
+	 * may need memory, and a flow it does not count must not exist.
 	 */
-	if (b)
+	if (b) {
+		if (nc_nat_adf_join(nnn, b, f)) {
+			/* in no table yet: nobody saw it */
+			kmem_cache_free(nc_nat_flow_cache, f);
+			*why = NC_NAT_R_NOMEM;
+			return NULL;
+		}
 		nc_nat_binding_join(b, f);
+	}
 	*why = NC_NAT_R_TABLE_FULL;
 	if (!nc_nat_room(nnn))
 		goto err;
@@ -721,8 +729,10 @@ err_host:
 	h->nflows--;
 err:
 	/* readers may have found the first tuple: free after a grace period */
-	if (b)
+	if (b) {
 		nc_nat_binding_unlink(f);
+		nc_nat_adf_leave(nnn, b, f);
+	}
 	if (h)
 		nc_nat_host_put(nnn, h);
 	call_rcu(&f->rcu, nc_nat_flow_free_rcu);

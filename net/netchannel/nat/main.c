@@ -129,9 +129,12 @@ static int __init nc_nat_init(void)
 	err = nc_nat_binding_cache_init();
 	if (err)
 		goto err_cache;
-	err = register_pernet_subsys(&nc_nat_net_ops);
+	err = nc_nat_adf_cache_init();
 	if (err)
 		goto err_bcache;
+	err = register_pernet_subsys(&nc_nat_net_ops);
+	if (err)
+		goto err_acache;
 	err = nc_nat_masq_init();
 	if (err)
 		goto err_pernet;
@@ -151,6 +154,8 @@ err_masq:
 	nc_nat_masq_exit();
 err_pernet:
 	unregister_pernet_subsys(&nc_nat_net_ops);
+err_acache:
+	nc_nat_adf_cache_exit();
 err_bcache:
 	nc_nat_binding_cache_exit();
 err_cache:
@@ -167,6 +172,7 @@ static void __exit nc_nat_exit(void)
 	/* flows of every netns go; their RCU callbacks have run */
 	unregister_pernet_subsys(&nc_nat_net_ops);
 	rcu_barrier();
+	nc_nat_adf_cache_exit();
 	nc_nat_binding_cache_exit();
 	nc_nat_flow_cache_exit();
 }

@@ -213,6 +213,7 @@ struct nc_nat_net {
 	struct rhashtable bind_in;		/* by inside endpoint */
 	struct rhashtable bind_out;		/* by outside endpoint (by_out) */
 	struct rhashtable addrs;		/* outside addresses; RCU */
+	struct rhashtable adf;			/* ADF remotes per binding; lock */
 	/* per port: dnat rules forwarding it (TCP, UDP); see claim.c */
 	u32 *claims[2];
 	u32 nportmaps;				/* addresses with a map; lock */
@@ -311,7 +312,8 @@ struct nc_nat_binding *nc_nat_binding_by_out(struct nc_nat_net *nnn,
 					     const struct nc_nat_ep *out);
 bool nc_nat_out_bound(struct nc_nat_net *nnn, const struct nc_nat_ep *out,
 		      struct nc_nat_binding **bp);
-bool nc_nat_binding_admits(const struct nc_nat_binding *b,
+bool nc_nat_binding_admits(struct nc_nat_net *nnn,
+			   const struct nc_nat_binding *b,
 			   const struct nc_nat_tuple *t);
 void nc_nat_binding_join(struct nc_nat_binding *b, struct nc_nat_flow *f);
 void nc_nat_binding_unlink(struct nc_nat_flow *f);
@@ -326,6 +328,18 @@ void nc_nat_bindings_exit(struct nc_nat_net *nnn);
 int nc_nat_pick_port(u16 want, u16 min, u16 max, u32 rnd,
 		     bool (*taken)(void *ctx, u16 port),
 		     u32 (*next)(void *ctx, u16 port, u16 last), void *ctx);
+
+/* adf.c */
+int nc_nat_adf_join(struct nc_nat_net *nnn, const struct nc_nat_binding *b,
+		    const struct nc_nat_flow *f);
+void nc_nat_adf_leave(struct nc_nat_net *nnn, const struct nc_nat_binding *b,
+		      const struct nc_nat_flow *f);
+bool nc_nat_adf_admits(struct nc_nat_net *nnn, const struct nc_nat_binding *b,
+		       __be32 remote);
+int nc_nat_adf_init(struct nc_nat_net *nnn);
+void nc_nat_adf_exit(struct nc_nat_net *nnn);
+int nc_nat_adf_cache_init(void);
+void nc_nat_adf_cache_exit(void);
 
 /* claim.c */
 int nc_nat_claim_prepare(struct nc_nat_net *nnn, const struct nc_rule *rule);

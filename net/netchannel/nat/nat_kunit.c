@@ -284,6 +284,93 @@ static void nc_nat_bindings_by_out_nomap(struct kunit *test)
 #define NC_T_REM	0xcb007107	/* remote */
 #define NC_T_IN		0x0a000005	/* inside host */
 
+/* ---- address-dependent filtering ---- */
+
+/* @f, going to @remote, joins @b as nc_nat_flow_create() has it join. */
+static void nc_t_adf_join(struct kunit *test, struct nc_nat_net *nnn,
+			  struct nc_nat_binding *b, struct nc_nat_flow *f,
+			  u32 remote)
+{
+	f->th[NC_NAT_DIR_OUT].t.dst = htonl(remote);
+	KUNIT_EXPECT_EQ(test, nc_nat_adf_join(nnn, b, f), 0);
+	nc_nat_binding_join(b, f);
+}
+
+/* ... and leaves it as nc_nat_binding_leave() has it leave. */
+static void nc_t_adf_leave(struct nc_nat_net *nnn, struct nc_nat_binding *b,
+			   struct nc_nat_flow *f)
+{
+	nc_nat_binding_unlink(f);
+	nc_nat_adf_leave(nnn, b, f);
+	nc_nat_binding_put(nnn, b);
+}
+
+static bool nc_t_admits(struct nc_nat_net *nnn, struct nc_nat_binding *b,
+			u32 remote)
+{
+	struct nc_nat_tuple t = {
+		.src = htonl(remote), .sport = htons(9), .proto = IPPROTO_UDP,
+	};
+
+	return nc_nat_binding_admits(nnn, b, &t);
+}
+
+/*
+ * Address-dependent filtering asks an index, not the binding's flows: a
+ * remote address is let in while any flow of that binding goes to it,
+ * until the last such flow leaves, and through no other binding.
+ */
+static void nc_nat_adf_index(struct kunit *test)
+{
+	struct nc_nat_net *nnn = nc_t_nnn(test);
+	struct nc_nat_ep in[2] = {
+		nc_t_ep(NC_T_IN, 4000), nc_t_ep(NC_T_IN + 1, 4000),
+	};
+	struct nc_nat_flow fa[3] = {}, fb = {};
+	struct nc_nat_binding *bd[2] = {}, *a, *b;
+	int i;
+
+	spin_lock_bh(&nnn->lock);
+	for (i = 0; i < 2; i++) {
+		bd[i] = nc_nat_bind(nnn, &in[i], NULL, htonl(NC_T_OUT), 4000,
+				    4001, NETCHANNEL_NAT_FILTER_ADF);
+		KUNIT_EXPECT_NOT_NULL(test, bd[i]);
+	}
+	a = bd[0];
+	b = bd[1];
+	if (!a || !b) {
+		/* no flow joined them: a put frees them */
+		for (i = 0; i < 2; i++)
+			if (bd[i])
+				nc_nat_binding_put(nnn, bd[i]);
+		goto out;
+	}
+	nc_t_adf_join(test, nnn, a, &fa[0], NC_T_REM);
+	nc_t_adf_join(test, nnn, a, &fa[1], NC_T_REM);
+	nc_t_adf_join(test, nnn, a, &fa[2], NC_T_REM + 1);
+	nc_t_adf_join(test, nnn, b, &fb, NC_T_REM + 2);
+	/* one entry per binding and remote address, not per flow */
+	KUNIT_EXPECT_EQ(test, atomic_read(&nnn->adf.nelems), 3);
+	KUNIT_EXPECT_TRUE(test, nc_t_admits(nnn, a, NC_T_REM));
+	KUNIT_EXPECT_TRUE(test, nc_t_admits(nnn, a, NC_T_REM + 1));
+	KUNIT_EXPECT_FALSE(test, nc_t_admits(nnn, a, NC_T_REM + 2));
+	KUNIT_EXPECT_TRUE(test, nc_t_admits(nnn, b, NC_T_REM + 2));
+	KUNIT_EXPECT_FALSE(test, nc_t_admits(nnn, b, NC_T_REM));
+	/* the remote stays while one of its two flows is left */
+	nc_t_adf_leave(nnn, a, &fa[0]);
+	KUNIT_EXPECT_TRUE(test, nc_t_admits(nnn, a, NC_T_REM));
+	nc_t_adf_leave(nnn, a, &fa[1]);
+	KUNIT_EXPECT_FALSE(test, nc_t_admits(nnn, a, NC_T_REM));
+	KUNIT_EXPECT_TRUE(test, nc_t_admits(nnn, a, NC_T_REM + 1));
+	nc_t_adf_leave(nnn, a, &fa[2]);
+	nc_t_adf_leave(nnn, b, &fb);
+	KUNIT_EXPECT_EQ(test, atomic_read(&nnn->adf.nelems), 0);
+out:
+	spin_unlock_bh(&nnn->lock);
+	rcu_barrier();
+	nc_nat_bindings_exit(nnn);
+}
+
 /* A netns's flow table for the collector's cases: no flow, udp @udp s. */
 static struct nc_nat_net *nc_t_flows(struct kunit *test, u32 udp)
 {
@@ -659,6 +746,7 @@ static struct kunit_case nc_nat_cases[] = {
 	KUNIT_CASE(nc_nat_bindings_eim_nomap),
 	KUNIT_CASE(nc_nat_bindings_by_out),
 	KUNIT_CASE(nc_nat_bindings_by_out_nomap),
+	KUNIT_CASE(nc_nat_adf_index),
 	KUNIT_CASE(nc_nat_full_table_collects),
 	KUNIT_CASE(nc_nat_gc_follows_expiry),
 	KUNIT_CASE(nc_nat_unreplied_short),

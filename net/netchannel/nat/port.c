@@ -320,21 +320,18 @@ err_addr:
 /*
  * May a packet from a remote endpoint that has no flow yet come in through
  * this binding?  @t is the packet's tuple (src = the remote endpoint).
- * Context: nnn->lock held.
+ * Bounded work: address-dependent filtering asks its index (adf.c), not
+ * the binding's flows.  Context: nnn->lock held.
  */
-bool nc_nat_binding_admits(const struct nc_nat_binding *b,
+bool nc_nat_binding_admits(struct nc_nat_net *nnn,
+			   const struct nc_nat_binding *b,
 			   const struct nc_nat_tuple *t)
 {
-	const struct nc_nat_flow *f;
-
 	switch (b->filtering) {
 	case NETCHANNEL_NAT_FILTER_EIF:
 		return true;
 	case NETCHANNEL_NAT_FILTER_ADF:
-		hlist_for_each_entry(f, &b->flows, bnode)
-			if (f->th[NC_NAT_DIR_OUT].t.dst == t->src)
-				return true;
-		return false;
+		return nc_nat_adf_admits(nnn, b, t->src);
 	default:
 		/*
 		 * the exact remote endpoint would have found its flow
@@ -389,8 +386,10 @@ void nc_nat_binding_leave(struct nc_nat_net *nnn, struct nc_nat_flow *f)
 		return;
 	b = nc_nat_binding_of(nnn, f);
 	nc_nat_binding_unlink(f);
-	if (!WARN_ON_ONCE(!b))
-		nc_nat_binding_put(nnn, b);
+	if (WARN_ON_ONCE(!b))
+		return;
+	nc_nat_adf_leave(nnn, b, f);
+	nc_nat_binding_put(nnn, b);
 }
 
 static void nc_nat_binding_free_rcu(struct rcu_head *head)
@@ -440,8 +439,13 @@ int nc_nat_bindings_init(struct nc_nat_net *nnn)
 	err = nc_nat_addrs_init(nnn);
 	if (err)
 		goto err_out;
+	err = nc_nat_adf_init(nnn);
+	if (err)
+		goto err_addrs;
 	return 0;
 
+err_addrs:
+	nc_nat_addrs_exit(nnn);
 err_out:
 	rhashtable_destroy(&nnn->bind_out);
 err_in:
@@ -452,6 +456,7 @@ err_in:
 /* After every flow is gone, so is every binding. */
 void nc_nat_bindings_exit(struct nc_nat_net *nnn)
 {
+	nc_nat_adf_exit(nnn);
 	nc_nat_addrs_exit(nnn);
 	rhashtable_destroy(&nnn->bind_out);
 	rhashtable_destroy(&nnn->bind_in);

@@ -276,7 +276,7 @@ static enum nc_hook_ret nc_nat_inbound_new(struct nc_nat_net *nnn,
 	if (th) {
 		f = nc_nat_flow_of(th);
 	} else if (nc_nat_binding_by_out(nnn, &b->out) == b &&
-		   nc_nat_binding_admits(b, t)) {
+		   nc_nat_binding_admits(nnn, b, t)) {
 		/* (found under RCU: it may have died since) */
 		orig.src = b->in.ep.addr;
 		orig.sport = b->in.ep.port;
