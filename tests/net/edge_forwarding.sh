@@ -37,7 +37,7 @@ nsx r1 ping -c1 -W2 192.0.2.2 >/dev/null
 # sends KIND:ID...: each frame from h1 to s1, captured on s1 meanwhile
 sends() {
 	local kv cap
-	nsbg s1 python3 "$EDGE" capture v0 "$([ "${NC_LANE:-}" = qemu ] && echo 12 || echo 3)" \
+	nsbg s1 python3 "$EDGE" capture v0 "$([ "${NC_LANE:-}" = qemu ] && echo 15 || echo 6)" \
 		>/tmp/nat-edge-cap.txt
 	cap=$!
 	sleep "$([ "${NC_LANE:-}" = qemu ] && echo 5 || echo 0.5)"
@@ -100,7 +100,7 @@ ncnat mr dev attach in0
 ncnat mr dev attach out0
 ncnat mr rule add oif out0 masquerade >/dev/null
 ctr_snap mr
-nsbg ms python3 "$EDGE" capture v0 "$([ "${NC_LANE:-}" = qemu ] && echo 12 || echo 3)" 17 \
+nsbg ms python3 "$EDGE" capture v0 "$([ "${NC_LANE:-}" = qemu ] && echo 15 || echo 6)" 17 \
 	>/tmp/nat-edge-noaddr.txt
 cap=$!
 sleep "$([ "${NC_LANE:-}" = qemu ] && echo 5 || echo 0.5)"

@@ -14,14 +14,13 @@
                                fewer than N such allocations)
 
 The filter is the range from the lowest to the highest address of the
-two modules' memory (/proc/modules gives each module's base and size), or
-of the engine's code when it is built in: an allocation counts when a
-return address on its stack lies there.  Only meant for a kernel where the
-project's modules are the only ones loaded (the sanitizer lane builds
-everything else in).
+two modules' memory (/proc/modules gives each module's base and size): an
+allocation counts when a return address on its stack lies there.  Only
+meant for a kernel where the project's modules are the only ones loaded
+(the sanitizer lane builds everything else in), and whose stack traces
+are exact (not UML's, which scan the whole stack for text addresses).
 """
 import os
-import subprocess
 import sys
 
 DBG = "/sys/kernel/debug"
@@ -49,44 +48,10 @@ def module_range():
     return lo, hi
 
 
-def builtin_range():
-    """The engine built into the kernel (the UML lane): its objects are
-    linked one after the other, so its text runs from the lowest to the
-    end of the highest of its functions (names and sizes from the build's
-    net/netchannel/built-in.a, addresses from /proc/kallsyms).  Only nc_*
-    names: they are the engine's own, so a static function of the same
-    name elsewhere cannot widen the range."""
-    cache = os.environ.get("NC_CACHE", "/var/cache/netchannel")
-    lib = os.path.join(cache, "uml-test/net/netchannel/built-in.a")
-    out = subprocess.run(["nm", "-S", "--defined-only", lib], check=True,
-                         capture_output=True, text=True).stdout
-    size = {}
-    for line in out.splitlines():
-        w = line.split()
-        if len(w) == 4 and w[2] in "tT" and w[3].startswith("nc_"):
-            size[w[3]] = int(w[1], 16)
-    lo, hi = None, None
-    with open("/proc/kallsyms") as f:
-        for line in f:
-            w = line.split()
-            if w[1] in "tT" and w[2] in size:
-                a = int(w[0], 16)
-                lo = a if lo is None else min(lo, a)
-                hi = a + size[w[2]] if hi is None else max(hi, a + size[w[2]])
-    return lo, hi
-
-
-def engine_range():
+def setup():
     lo, hi = module_range()
     if lo is None:
-        lo, hi = builtin_range()
-    if not lo:
-        sys.exit("fault_tool: the engine's code not found")
-    return lo, hi
-
-
-def setup():
-    lo, hi = engine_range()
+        sys.exit("fault_tool: netchannel modules not loaded")
     for a in ATTRS:
         d = os.path.join(DBG, a)
         if not os.path.exists(d):

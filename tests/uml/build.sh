@@ -49,16 +49,17 @@ opts_common="
 # The test kernel also runs KUnit at boot and checks locking.  KASAN is left
 # out: on UML it only works statically linked and then init crashes (the
 # sanitizer lane has it).
-# UBSAN and fault injection (failslab, scoped to the project's code by the
-# stack-trace filter: tests/net/fault_inject.sh) are the part of the
-# sanitizer lane (tests/sanitize/build.sh) that make check runs.
+# UBSAN is the part of the sanitizer lane (tests/sanitize/build.sh) that
+# make check runs, on every scenario.  Its alignment check is left out: UML
+# does not claim efficient unaligned access, so it would report the core's
+# own (harmless on x86) unaligned loads.  Fault injection stays in the
+# sanitizer lane: UML's stack traces scan the whole stack, so the
+# stack-trace filter cannot scope failures to the engine.
 opts_test="
 	KUNIT KUNIT_DEBUGFS
 	PROVE_LOCKING PROVE_RCU DEBUG_ATOMIC_SLEEP DEBUG_LIST
 	DEBUG_KMEMLEAK DEBUG_KMEMLEAK_AUTO_SCAN=n
-	UBSAN UBSAN_BOUNDS UBSAN_SHIFT FRAME_POINTER
-	FAULT_INJECTION FAILSLAB FAULT_INJECTION_DEBUG_FS
-	FAULT_INJECTION_STACKTRACE_FILTER
+	UBSAN UBSAN_BOUNDS UBSAN_SHIFT UBSAN_ALIGNMENT=n
 "
 # The bench kernel must not carry the expensive debugging.
 opts_bench="
