@@ -41,9 +41,8 @@ sends() {
 		>/tmp/nat-edge-cap.txt
 	cap=$!
 	sleep "$([ "${NC_LANE:-}" = qemu ] && echo 5 || echo 0.5)"
-	for kv in "$@"; do
-		nsx h1 python3 "$EDGE" send v0 "$rmac" 10.0.1.2 192.0.2.2 "${kv%%:*}" "${kv##*:}"
-	done
+	# one process for all: the capture's window must outlast the sends
+	nsx h1 python3 "$EDGE" send v0 "$rmac" 10.0.1.2 192.0.2.2 $(printf '%s\n' "$@" | tr : ' ')
 	wait "$cap"
 }
 # seen ID: "SRC TOT_LEN" of each packet with IP identifier ID s1 saw

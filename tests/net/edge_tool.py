@@ -2,7 +2,7 @@
 """edge_tool.py: frames ip_forward() would refuse, and a capture to count
 what left, for edge_forwarding.sh.
 
-    edge_tool.py send IFACE DSTMAC SRC DST KIND ID
+    edge_tool.py send IFACE DSTMAC SRC DST KIND ID [KIND ID]...
     edge_tool.py capture IFACE SECONDS [PROTO]  one line a packet seen:
                                                "ID SRC DST PROTO TOT_LEN"
     edge_tool.py rst IFACE DSTMAC SRC:PORT DST:PORT SEQ
@@ -129,11 +129,13 @@ def mac(s):
     return bytes(int(x, 16) for x in s.split(":"))
 
 
-def send(iface, dst_mac, src, dst, kind, ident):
+def send(iface, dst_mac, src, dst, kinds):
+    """kinds: (KIND, ID) pairs, sent in order."""
     with socket.socket(socket.AF_PACKET, socket.SOCK_RAW) as s:
         s.bind((iface, 0))
-        for f in frames(kind, src, dst, s.getsockname()[4], mac(dst_mac), ident):
-            s.send(f)
+        for kind, ident in kinds:
+            for f in frames(kind, src, dst, s.getsockname()[4], mac(dst_mac), ident):
+                s.send(f)
 
 
 def capture(iface, seconds, proto=None):
@@ -159,8 +161,9 @@ def capture(iface, seconds, proto=None):
 
 
 def main(argv):
-    if argv[1:2] == ["send"] and len(argv) == 8:
-        send(argv[2], argv[3], argv[4], argv[5], argv[6], int(argv[7]))
+    if argv[1:2] == ["send"] and len(argv) >= 8 and len(argv) % 2 == 0:
+        send(argv[2], argv[3], argv[4], argv[5],
+             [(argv[i], int(argv[i + 1])) for i in range(6, len(argv), 2)])
     elif argv[1:2] == ["rst"] and len(argv) == 7:
         rst(argv[2], argv[3], argv[4], argv[5], int(argv[6]))
     elif argv[1:2] == ["flood"] and len(argv) == 8:
