@@ -21,6 +21,7 @@ const char * const nc_reason_names[__NETCHANNEL_REASON_MAX] = {
 	[NETCHANNEL_REASON_NOMEM]	= "nomem",
 	[NETCHANNEL_REASON_CONSUMER]	= "consumer",
 	[NETCHANNEL_REASON_BAD_CSUM]	= "bad-csum",
+	[NETCHANNEL_REASON_XFRM_POLICY]	= "xfrm-policy",
 };
 
 struct nc_net *nc_net(const struct net *net)

@@ -88,6 +88,7 @@ enum netchannel_reason {
 	NETCHANNEL_REASON_NOMEM,	/* could not make the skb writable */
 	NETCHANNEL_REASON_CONSUMER,	/* a consumer hook dropped it */
 	NETCHANNEL_REASON_BAD_CSUM,	/* IPv4 header checksum wrong */
+	NETCHANNEL_REASON_XFRM_POLICY,	/* an IPsec policy refused it */
 
 	__NETCHANNEL_REASON_MAX,
 };

@@ -11,7 +11,11 @@
  * Too big without DF: translated, then fragmented here.  GSO packets are
  * measured by their segments, and segmented here when those need
  * fragments.  What has no route the fast path takes (local, broadcast,
- * unroutable) is translated and left to the stack.
+ * unroutable) is translated and left to the stack.  IPsec policies apply
+ * as ip_forward() applies them (xfrm.c): a packet one refuses is dropped
+ * (xfrm-policy), and one an output policy transforms leaves through its
+ * bundle by dst_output(), whole (the bundle's MTU decides, and its outer
+ * packet is what gets fragmented).
  */
 #include <linux/icmp.h>
 #include <linux/if_vlan.h>
@@ -161,9 +165,38 @@ static void nc_nat_fragment(struct nc_nat_net *nnn, struct sk_buff *skb,
 	}
 }
 
-/* Send a translated packet on its way.  Consumes @skb. */
+/* Set @dst, without a reference, as the route of @skb, unless it is. */
+static void nc_nat_set_dst(struct sk_buff *skb, struct dst_entry *dst)
+{
+	if (skb_dst(skb) == dst)
+		return;
+	skb_dst_drop(skb);
+	skb_dst_set_noref(skb, dst);
+}
+
+/* How a packet leaves, decided before it is translated. */
+enum nc_nat_path {
+	NC_NAT_PATH_FAST,	/* out through its route */
+	NC_NAT_PATH_FRAGMENT,	/* the same, in fragments */
+	NC_NAT_PATH_XFRM,	/* out through an IPsec bundle (dst_output) */
+	NC_NAT_PATH_ROUTE,	/* translated, then routed by the stack */
+	/* refusals: */
+	NC_NAT_PATH_TTL,	/* time exceeded sent, dropped */
+	NC_NAT_PATH_MTU,	/* fragmentation needed sent, dropped */
+	NC_NAT_PATH_POLICY,	/* an IPsec policy refused it, dropped */
+};
+
+static bool nc_nat_refused(enum nc_nat_path path)
+{
+	return path >= NC_NAT_PATH_TTL;
+}
+
+/*
+ * Send a translated packet on its way by @path (FAST, FRAGMENT or XFRM).
+ * Consumes @skb.
+ */
 static void nc_nat_output(struct nc_nat_net *nnn, struct sk_buff *skb,
-			  struct dst_entry *dst, bool fragment)
+			  struct dst_entry *dst, enum nc_nat_path path)
 {
 	/* set by reassembly; nc_nat_rx() cleared it for other packets */
 	u16 frag_max = IPCB(skb)->frag_max_size;
@@ -177,26 +210,21 @@ static void nc_nat_output(struct nc_nat_net *nnn, struct sk_buff *skb,
 	skb_clear_tstamp(skb);
 	/* a tag the ingress port carried must not reach the egress one */
 	__vlan_hwaccel_clear_tag(skb);
-	skb_dst_drop(skb);
-	skb_dst_set_noref(skb, dst);
+	nc_nat_set_dst(skb, dst);
 	memset(IPCB(skb), 0, sizeof(struct inet_skb_parm));
 	IPCB(skb)->flags = IPSKB_FORWARDED;
-	if (fragment) {
+	if (path == NC_NAT_PATH_XFRM) {
+		nc_nat_count(nnn, NC_NAT_R_IPSEC);
+		dst_output(nnn->net, NULL, skb);
+		return;
+	}
+	if (path == NC_NAT_PATH_FRAGMENT) {
 		IPCB(skb)->frag_max_size = frag_max;
 		nc_nat_fragment(nnn, skb, nc_nat_mtu(dst));
 		return;
 	}
 	nc_nat_xmit(nnn->net, NULL, skb);
 }
-
-/* How a packet leaves, decided before it is translated. */
-enum nc_nat_path {
-	NC_NAT_PATH_FAST,	/* out through its route */
-	NC_NAT_PATH_FRAGMENT,	/* the same, in fragments */
-	NC_NAT_PATH_ROUTE,	/* translated, then routed by the stack */
-	NC_NAT_PATH_TTL,	/* time exceeded sent, dropped */
-	NC_NAT_PATH_MTU,	/* fragmentation needed sent, dropped */
-};
 
 /*
  * The path of a packet by @dst, its route if the fast path may take it
@@ -218,25 +246,53 @@ static enum nc_nat_path nc_nat_path_by(const struct sk_buff *skb,
 }
 
 /*
+ * The path of a packet routed by *@dstp (NULL: the stack's) that will
+ * leave as @out, with the IPsec policies applied as ip_forward() applies
+ * them; *@dstp becomes the output policy's bundle if there is one.
+ */
+static enum nc_nat_path nc_nat_path_ipsec(struct sk_buff *skb,
+					  const struct nc_pkt *pkt,
+					  const struct nc_nat_tuple *out,
+					  struct dst_entry **dstp)
+{
+	struct dst_entry *route = *dstp;
+	enum nc_nat_path path;
+
+	if (!route)
+		return NC_NAT_PATH_ROUTE;
+	/* the policies read the route on the packet, as the stack sets it */
+	nc_nat_set_dst(skb, route);
+	if (!nc_nat_xfrm_fwd(skb))
+		return NC_NAT_PATH_POLICY;
+	*dstp = nc_nat_xfrm_out(skb, pkt, route, out);
+	if (!*dstp)
+		return NC_NAT_PATH_POLICY;
+	path = nc_nat_path_by(skb, pkt, *dstp);
+	if (*dstp != route && !nc_nat_refused(path))
+		return NC_NAT_PATH_XFRM;
+	return path;
+}
+
+/*
  * The path of a packet that travels @dir in @f towards @to; *@dstp is its
  * route: the flow's cached unicast route, if any (a local or unroutable
- * destination has none).
+ * destination has none), or the IPsec bundle of that route.
  */
 static enum nc_nat_path nc_nat_path(struct nc_nat_flow *f,
 				    enum nc_nat_dir dir,
 				    struct sk_buff *skb,
 				    const struct nc_pkt *pkt,
 				    const struct nc_nat_tuple *to,
-				    struct dst_entry **dstp,
-				    bool find)
+				    struct dst_entry **dstp)
 {
-	*dstp = nc_nat_way_dst(&f->way[dir], skb, to->dst, find);
-	return nc_nat_path_by(skb, pkt, *dstp);
+	*dstp = nc_nat_way_dst(&f->way[dir], skb, to->dst, true);
+	return nc_nat_path_ipsec(skb, pkt, to, dstp);
 }
 
 /*
- * Refuse a packet that the route @dst says is forwarded (@path: TTL or
- * MTU) with ip_forward()'s ICMP error, about the packet as it arrived.
+ * Refuse a packet that an IPsec policy refuses (@path: POLICY), dropped
+ * and counted, or one that the route @dst says is forwarded (@path: TTL
+ * or MTU) with ip_forward()'s ICMP error, about the packet as it arrived.
  * Sent here, not left to the stack: the stack would route the packet
  * untranslated, and an inbound one, addressed to a mapping's outside
  * endpoint, is the router's own: it would answer with a port unreachable
@@ -248,8 +304,11 @@ static enum nc_hook_ret nc_nat_refuse(struct nc_nat_net *nnn,
 				      struct dst_entry *dst,
 				      enum nc_nat_path path)
 {
-	skb_dst_drop(skb);
-	skb_dst_set_noref(skb, dst);
+	if (path == NC_NAT_PATH_POLICY) {
+		pkt->reason = NETCHANNEL_REASON_XFRM_POLICY;
+		return NC_HOOK_DROP;
+	}
+	nc_nat_set_dst(skb, dst);
 	if (path == NC_NAT_PATH_TTL) {
 		nc_nat_count(nnn, NC_NAT_R_PUNT_TTL);
 		icmp_send(skb, ICMP_TIME_EXCEEDED, ICMP_EXC_TTL, 0);
@@ -269,9 +328,10 @@ static enum nc_hook_ret nc_nat_refuse(struct nc_nat_net *nnn,
  * @pkt: its parse state
  * @dst: the route it takes (nc_nat_plan())
  *
- * A first packet that nc_nat_forward() would refuse (TTL, MTU) never
- * leaves: a flow made for it, and the binding that holds an outside port,
- * would stay for the full timeout.
+ * A first packet that nc_nat_forward() would refuse (TTL, MTU, the
+ * forward IPsec policy) never leaves: a flow made for it, and the binding
+ * that holds an outside port, would stay for the full timeout.  (The
+ * output policy needs the translated packet, so it is applied after.)
  * Return: NC_HOOK_CONTINUE to make the flow, or the refusal's verdict.
  * Context: RCU read side, softirq.
  */
@@ -279,9 +339,12 @@ enum nc_hook_ret nc_nat_first_check(struct nc_nat_net *nnn,
 				    struct sk_buff *skb, struct nc_pkt *pkt,
 				    struct dst_entry *dst)
 {
-	enum nc_nat_path path = nc_nat_path_by(skb, pkt, dst);
+	enum nc_nat_path path = NC_NAT_PATH_POLICY;
 
-	if (path != NC_NAT_PATH_TTL && path != NC_NAT_PATH_MTU)
+	nc_nat_set_dst(skb, dst);
+	if (nc_nat_xfrm_fwd(skb))
+		path = nc_nat_path_by(skb, pkt, dst);
+	if (!nc_nat_refused(path))
 		return NC_HOOK_CONTINUE;
 	return nc_nat_refuse(nnn, skb, pkt, dst, path);
 }
@@ -305,7 +368,7 @@ static enum nc_hook_ret nc_nat_leave(struct nc_nat_net *nnn,
 		return NC_HOOK_PASS;
 	}
 	nc_nat_count(nnn, NC_NAT_R_FORWARDED);
-	nc_nat_output(nnn, skb, dst, path == NC_NAT_PATH_FRAGMENT);
+	nc_nat_output(nnn, skb, dst, path);
 	return NC_HOOK_STOLEN;
 }
 
@@ -328,8 +391,8 @@ enum nc_hook_ret nc_nat_forward(struct nc_nat_net *nnn,
 	enum nc_nat_path path;
 
 	nc_nat_invert(&f->th[!dir].t, &to);
-	path = nc_nat_path(f, dir, skb, pkt, &to, &dst, true);
-	if (path == NC_NAT_PATH_TTL || path == NC_NAT_PATH_MTU)
+	path = nc_nat_path(f, dir, skb, pkt, &to, &dst);
+	if (nc_nat_refused(path))
 		return nc_nat_refuse(nnn, skb, pkt, dst, path);
 	nc_nat_touch(nnn, f, dir, skb, pkt);
 	if (!nc_nat_xlate(skb, pkt, &f->th[dir].t, &to))
@@ -339,7 +402,9 @@ enum nc_hook_ret nc_nat_forward(struct nc_nat_net *nnn,
 
 /*
  * Forward an already translated packet (ICMP errors) the same way; what
- * the fast path does not take goes to the stack (no error about an error).
+ * the fast path does not take goes to the stack (no error about an error),
+ * and so does one an IPsec policy refuses: the stack judges it again
+ * (xfrm_out_fwd_icmp() and all), and drops it if the policy says so.
  */
 enum nc_hook_ret nc_nat_forward_xlated(struct nc_nat_net *nnn,
 				       struct nc_nat_flow *f,
@@ -347,19 +412,25 @@ enum nc_hook_ret nc_nat_forward_xlated(struct nc_nat_net *nnn,
 				       struct sk_buff *skb,
 				       struct nc_pkt *pkt)
 {
+	const struct iphdr *iph = ip_hdr(skb);
+	struct nc_nat_tuple to, out = {
+		.src = iph->saddr,
+		.dst = iph->daddr,
+		.proto = iph->protocol,
+	};
 	struct dst_entry *dst;
-	struct nc_nat_tuple to;
 	enum nc_nat_path path;
 
 	nc_nat_invert(&f->th[!dir].t, &to);
-	path = nc_nat_path(f, dir, skb, pkt, &to, &dst, false);
-	if (path != NC_NAT_PATH_FAST && path != NC_NAT_PATH_FRAGMENT)
+	dst = nc_nat_way_dst(&f->way[dir], skb, to.dst, false);
+	path = nc_nat_path_ipsec(skb, pkt, &out, &dst);
+	if (path == NC_NAT_PATH_ROUTE || nc_nat_refused(path))
 		return NC_HOOK_PASS;
 	if (skb_ensure_writable(skb, sizeof(struct iphdr))) {
 		pkt->reason = NETCHANNEL_REASON_NOMEM;
 		return NC_HOOK_DROP;
 	}
-	nc_nat_output(nnn, skb, dst, path == NC_NAT_PATH_FRAGMENT);
+	nc_nat_output(nnn, skb, dst, path);
 	return NC_HOOK_STOLEN;
 }
 
@@ -425,6 +496,13 @@ enum nc_hook_ret nc_nat_forward_stateless(struct nc_nat_net *nnn,
 {
 	const struct iphdr *iph = ip_hdr(skb);
 	struct dst_entry *dst = NULL;
+	struct nc_nat_tuple out = {
+		.src = field == NC_FIELD_SADDR ? to->ip : iph->saddr,
+		.dst = field == NC_FIELD_DADDR ? to->ip : iph->daddr,
+		.sport = pkt->key.sport,
+		.dport = pkt->key.dport,
+		.proto = iph->protocol,
+	};
 	enum nc_nat_path path;
 
 	/*
@@ -440,8 +518,8 @@ enum nc_hook_ret nc_nat_forward_stateless(struct nc_nat_net *nnn,
 		if (IS_ERR(dst))
 			dst = NULL;
 	}
-	path = nc_nat_path_by(skb, pkt, dst);
-	if (path == NC_NAT_PATH_TTL || path == NC_NAT_PATH_MTU)
+	path = nc_nat_path_ipsec(skb, pkt, &out, &dst);
+	if (nc_nat_refused(path))
 		return nc_nat_refuse(nnn, skb, pkt, dst, path);
 	if (!nc_rewrite_field(skb, pkt, field, to) ||
 	    !nc_csum_apply(skb, pkt))

@@ -197,6 +197,7 @@ enum nc_nat_reason {
 	NC_NAT_R_ICMP_MISMATCH,		/* ICMP error not to the quote's sender */
 	NC_NAT_R_MASQ_FLUSHED,		/* masquerade flows of a lost address */
 	NC_NAT_R_SOURCE_ROUTE,		/* LSRR/SSRR or broken IP options */
+	NC_NAT_R_IPSEC,			/* forwarded through an IPsec bundle */
 	__NC_NAT_R_MAX,
 };
 
@@ -413,6 +414,28 @@ struct dst_entry *nc_nat_input_route(struct sk_buff *skb, __be32 saddr,
 				     __be32 daddr);
 void nc_nat_way_cache(struct nc_nat_way *way, struct dst_entry *dst);
 void nc_nat_way_release(struct nc_nat_way *way);
+
+/* xfrm.c: IPsec for what the fast path forwards (none without CONFIG_XFRM) */
+#if IS_ENABLED(CONFIG_XFRM)
+bool nc_nat_xfrm_fwd(struct sk_buff *skb);
+struct dst_entry *nc_nat_xfrm_out(struct sk_buff *skb,
+				  const struct nc_pkt *pkt,
+				  struct dst_entry *dst,
+				  const struct nc_nat_tuple *out);
+#else
+static inline bool nc_nat_xfrm_fwd(struct sk_buff *skb)
+{
+	return true;
+}
+
+static inline struct dst_entry *nc_nat_xfrm_out(struct sk_buff *skb,
+						const struct nc_pkt *pkt,
+						struct dst_entry *dst,
+						const struct nc_nat_tuple *out)
+{
+	return dst;
+}
+#endif
 
 /* rule.c */
 extern struct nc_consumer nc_nat_consumer;
