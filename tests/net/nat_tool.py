@@ -13,13 +13,16 @@
                                        "PEER PAYLOAD" lines, then "got N"
     tcp-sink PORT FILE [--ready FILE]  accept one connection, store its bytes,
                                        print the peer
-    tcp-send ADDR PORT FILE            send FILE, half-close, wait for close
+    tcp-send ADDR PORT FILE [--sport P]
+                                       send FILE, half-close, wait for close
     tcp-serve PORT FILE [--ready FILE] accept one connection, send FILE to it
-    tcp-fetch ADDR PORT FILE           connect, store what arrives in FILE
+    tcp-fetch ADDR PORT FILE [--sport P]
+                                       connect, store what arrives in FILE
     probe ADDR:PORT STEPS [--sport P] [--size S] [--ttl T] [--df]
                                        a UDP socket with IP_RECVERR through
                                        steps (see probe()): ICMP errors as
-                                       the inside host's stack accepts them
+                                       the inside host's stack accepts them;
+                                       peer to peer exchanges (step to:)
 
 Every wait is bounded (--timeout, default 5 s); nothing sleeps as a check.
 """
@@ -136,8 +139,19 @@ def tcp_sink(args):
     return 0
 
 
+def tcp_connect(args):
+    """A connection to ADDR:PORT from --sport (0: any), bound with
+    SO_REUSEADDR so that a listener may take the port afterwards."""
+    c = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    c.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    c.bind(("", args.sport))
+    c.settimeout(args.timeout)
+    c.connect((args.addr, args.port))
+    return c
+
+
 def tcp_send(args):
-    c = socket.create_connection((args.addr, args.port), timeout=args.timeout)
+    c = tcp_connect(args)
     with open(args.file, "rb") as f:
         c.sendall(f.read())
     c.shutdown(socket.SHUT_WR)
@@ -170,7 +184,7 @@ def tcp_serve(args):
 
 def tcp_fetch(args):
     """Connect, store everything received in FILE."""
-    c = socket.create_connection((args.addr, args.port), timeout=args.timeout)
+    c = tcp_connect(args)
     with open(args.file, "wb") as f:
         while True:
             data = c.recv(1 << 16)
@@ -195,6 +209,7 @@ def probe(args):
     drain         print every error already queued ("err: ..."), no wait
     ready:FILE    create FILE;  wait:FILE  wait until FILE exists
     pmtu          the socket's path MTU (IP_MTU): "pmtu: N"
+    to:ADDR:PORT  later sends go there (a peer learnt from the first)
     """
     s = udp_sock(args, args.bind, args.sport)
     s.setsockopt(socket.IPPROTO_IP, IP_RECVERR, 1)
@@ -258,6 +273,8 @@ def probe(args):
             t = time.monotonic() + args.timeout
             while not os.path.exists(step[5:]) and time.monotonic() < t:
                 time.sleep(0.02)
+        elif step.startswith("to:"):
+            d = dest(step[3:])
         elif step == "pmtu":
             s.connect(d)
             print("pmtu: %d" % s.getsockopt(socket.IPPROTO_IP, 14), flush=True)	# IP_MTU
@@ -318,6 +335,7 @@ def main():
         a.add_argument("addr")
         a.add_argument("port", type=int)
         a.add_argument("file")
+        a.add_argument("--sport", type=int, default=0)
         a.set_defaults(fn=fn)
 
     a = sub.add_parser("tcp-serve")

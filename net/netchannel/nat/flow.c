@@ -650,8 +650,9 @@ bool nc_nat_room(struct nc_nat_net *nnn)
  * @r: the creating rule's arguments
  * @handle: the creating rule's handle
  * @b: binding the flow uses, or NULL; on failure the caller puts it
- * @inbound: the first packet travels NC_NAT_DIR_IN (a binding let it in):
- *	the answering side is then the one behind the NAT
+ * @how: NC_NAT_NEW_*: NC_NAT_NEW_INBOUND when the first packet travels
+ *	NC_NAT_DIR_IN (a binding let it in): the answering side is then the
+ *	one behind the NAT; the hairpin flags (nc_nat_create())
  * @why: set to the reason when returning NULL
  *
  * Context: nnn->lock held, BH disabled.
@@ -660,7 +661,7 @@ struct nc_nat_flow *nc_nat_flow_create(struct nc_nat_net *nnn,
 				       const struct nc_nat_tuple *orig,
 				       const struct nc_nat_tuple *reply,
 				       const struct nc_nat_rule *r, u32 handle,
-				       struct nc_nat_binding *b, bool inbound,
+				       struct nc_nat_binding *b, unsigned int how,
 				       enum nc_nat_reason *why)
 {
 	struct nc_nat_host *h = NULL;
@@ -679,8 +680,12 @@ struct nc_nat_flow *nc_nat_flow_create(struct nc_nat_net *nnn,
 	f->th[1].t.dir = NC_NAT_DIR_IN;
 	f->rule = handle;
 	f->kind = r->verdict;
-	if (inbound)
+	if (how & NC_NAT_NEW_INBOUND)
 		f->track.seen = NC_NAT_SEEN_INBOUND;
+	if (how & NC_NAT_NEW_HAIRPIN)
+		f->flags |= NC_NAT_F_HAIRPIN;
+	if (how & NC_NAT_NEW_HELD)
+		f->flags |= NC_NAT_F_HELD;
 	f->expires = jiffies + nc_nat_timeout(nnn, f) * HZ;
 	/*
 	 * Join the binding first: an early drop, or replacing an expired

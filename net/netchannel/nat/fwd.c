@@ -372,6 +372,35 @@ static enum nc_hook_ret nc_nat_leave(struct nc_nat_net *nnn,
 	return NC_HOOK_STOLEN;
 }
 
+/*
+ * May a packet of a hairpin flow pass?  Both ways of such a flow arrive on
+ * the device their route leaves by (the inside one): the same tuple from
+ * another device is an outside host's, claiming an inside source, and
+ * must not reach the inside host as from the router.  And a held flow
+ * (nc_nat_create()) lets its initiator's packets pass only once the other
+ * side has sent.  Context: RCU read side, softirq.
+ */
+static enum nc_hook_ret nc_nat_hairpin_check(struct nc_nat_net *nnn,
+					     const struct nc_nat_flow *f,
+					     enum nc_nat_dir dir,
+					     const struct sk_buff *skb,
+					     struct nc_pkt *pkt,
+					     const struct dst_entry *dst)
+{
+	enum nc_nat_reason why;
+
+	if (dst && dst->dev != skb->dev)
+		why = NC_NAT_R_HAIRPIN_DEV;
+	else if ((f->flags & NC_NAT_F_HELD) && dir == NC_NAT_DIR_OUT &&
+		 !(READ_ONCE(f->track.seen) & NC_NAT_SEEN_REPLY))
+		why = NC_NAT_R_FILTERED;
+	else
+		return NC_HOOK_CONTINUE;
+	nc_nat_count(nnn, why);
+	pkt->reason = NETCHANNEL_REASON_CONSUMER;
+	return NC_HOOK_DROP;
+}
+
 /**
  * nc_nat_forward - translate and forward a packet of a known flow
  * @nnn: the netns
@@ -392,6 +421,13 @@ enum nc_hook_ret nc_nat_forward(struct nc_nat_net *nnn,
 
 	nc_nat_invert(&f->th[!dir].t, &to);
 	path = nc_nat_path(f, dir, skb, pkt, &to, &dst);
+	if (unlikely(READ_ONCE(f->flags) & NC_NAT_F_HAIRPIN)) {
+		enum nc_hook_ret ret;
+
+		ret = nc_nat_hairpin_check(nnn, f, dir, skb, pkt, dst);
+		if (ret != NC_HOOK_CONTINUE)
+			return ret;
+	}
 	if (nc_nat_refused(path))
 		return nc_nat_refuse(nnn, skb, pkt, dst, path);
 	nc_nat_touch(nnn, f, dir, skb, pkt);

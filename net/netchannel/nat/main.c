@@ -42,6 +42,7 @@ const char * const nc_nat_reason_names[__NC_NAT_R_MAX] = {
 	[NC_NAT_R_MASQ_FLUSHED]		= "masq-flushed",
 	[NC_NAT_R_SOURCE_ROUTE]		= "source-route",
 	[NC_NAT_R_IPSEC]		= "ipsec",
+	[NC_NAT_R_HAIRPIN_DEV]		= "hairpin-wrong-dev",
 };
 
 struct nc_nat_net *nc_nat_net(const struct net *net)

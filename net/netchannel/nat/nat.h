@@ -113,6 +113,19 @@ struct nc_nat_flow {
 
 #define NC_NAT_F_DEAD	BIT(0)		/* unlinked (read unlocked by walks) */
 #define NC_NAT_F_BOUND	BIT(1)		/* in a binding's flows */
+/*
+ * Set before the flow is in the table and never changed, so the fast path
+ * reads them without the lock:
+ */
+/* both ways arrive on and leave by one device (its route's) */
+#define NC_NAT_F_HAIRPIN	BIT(2)
+/* the initiator's packets wait for the other side (nc_nat_create()) */
+#define NC_NAT_F_HELD		BIT(3)
+
+/* How nc_nat_flow_create() starts a flow. */
+#define NC_NAT_NEW_INBOUND	BIT(0)	/* a binding let its first packet in */
+#define NC_NAT_NEW_HAIRPIN	BIT(1)	/* NC_NAT_F_HAIRPIN */
+#define NC_NAT_NEW_HELD		BIT(2)	/* NC_NAT_F_HELD */
 
 #define NC_NAT_SEEN_REPLY	BIT(0)	/* the answering side sent a packet */
 #define NC_NAT_SEEN_FIN_OUT	BIT(1)	/* TCP FIN, NC_NAT_DIR_OUT */
@@ -144,11 +157,10 @@ struct nc_nat_in_key {
 
 struct nc_nat_binding {
 	struct rhash_head in_node;	/* by inside endpoint */
-	struct rhash_head out_node;	/* by outside endpoint, if by_out */
+	struct rhash_head out_node;	/* by outside endpoint */
 	struct nc_nat_in_key in;
 	struct nc_nat_ep out;
 	u8 filtering;			/* enum netchannel_nat_filtering */
-	bool by_out;			/* in bind_out: see nc_nat_out_bound() */
 	/* a binding is freed when its last flow leaves: the list is empty */
 	union {
 		struct hlist_head flows;	/* lock */
@@ -198,6 +210,7 @@ enum nc_nat_reason {
 	NC_NAT_R_MASQ_FLUSHED,		/* masquerade flows of a lost address */
 	NC_NAT_R_SOURCE_ROUTE,		/* LSRR/SSRR or broken IP options */
 	NC_NAT_R_IPSEC,			/* forwarded through an IPsec bundle */
+	NC_NAT_R_HAIRPIN_DEV,		/* hairpin flow's packet on another device */
 	__NC_NAT_R_MAX,
 };
 
@@ -212,7 +225,7 @@ struct nc_nat_net {
 	spinlock_t lock;			/* flows and bindings writers */
 	struct rhashtable flows;		/* struct nc_nat_thash */
 	struct rhashtable bind_in;		/* by inside endpoint */
-	struct rhashtable bind_out;		/* by outside endpoint (by_out) */
+	struct rhashtable bind_out;		/* by outside endpoint */
 	struct rhashtable addrs;		/* outside addresses; RCU */
 	struct rhashtable adf;			/* ADF remotes per binding; lock */
 	/* per port: dnat rules forwarding it (TCP, UDP); see claim.c */
@@ -282,7 +295,7 @@ struct nc_nat_flow *nc_nat_flow_create(struct nc_nat_net *nnn,
 				       const struct nc_nat_tuple *orig,
 				       const struct nc_nat_tuple *reply,
 				       const struct nc_nat_rule *r, u32 handle,
-				       struct nc_nat_binding *b, bool inbound,
+				       struct nc_nat_binding *b, unsigned int how,
 				       enum nc_nat_reason *why);
 bool nc_nat_table_full(struct nc_nat_net *nnn);
 bool nc_nat_room(struct nc_nat_net *nnn);

@@ -157,8 +157,7 @@ static void nc_t_eim_locked(struct kunit *test, struct nc_nat_net *nnn,
 	KUNIT_EXPECT_FALSE(test, fa2.flags & NC_NAT_F_BOUND);
 	nc_nat_binding_put(nnn, a);
 	KUNIT_EXPECT_TRUE(test, nc_nat_out_bound(nnn, &a->out, &found));
-	/* APDF: only the port map knows it, unless there is none */
-	KUNIT_EXPECT_PTR_EQ(test, found, maps ? NULL : a);
+	KUNIT_EXPECT_PTR_EQ(test, found, a);
 	/* another inside endpoint never shares it (no overloading) */
 	b = nc_nat_bind(nnn, &in_b, NULL, out, 4000, 4001, 0);
 	KUNIT_EXPECT_NOT_NULL(test, b);
@@ -171,7 +170,7 @@ static void nc_t_eim_locked(struct kunit *test, struct nc_nat_net *nnn,
 	KUNIT_EXPECT_NULL(test, full);
 	/* the outside endpoint is bound */
 	KUNIT_EXPECT_TRUE(test, nc_nat_out_bound(nnn, &b->out, &found));
-	KUNIT_EXPECT_PTR_EQ(test, found, maps ? NULL : b);
+	KUNIT_EXPECT_PTR_EQ(test, found, b);
 	/* a binding dies with its last flow, and frees its port */
 	nc_nat_binding_unlink(&fa);
 	nc_nat_binding_put(nnn, a);
@@ -214,9 +213,9 @@ static void nc_nat_bindings_eim_nomap(struct kunit *test)
 }
 
 /*
- * Bindings of the default filtering are found by their outside endpoint
- * only on an address without a port map; with one, its bit tells they
- * are bound.  Those of the other filterings always are.
+ * Bindings of every filtering are found by their outside endpoint, on an
+ * address with a port map or without: hairpinning needs the inside
+ * endpoint of any of them.
  */
 static void nc_t_by_out(struct kunit *test, bool maps)
 {
@@ -243,9 +242,9 @@ static void nc_t_by_out(struct kunit *test, bool maps)
 	}
 	nc_nat_binding_join(a, &fa);
 	nc_nat_binding_join(b, &fb);
-	KUNIT_EXPECT_EQ(test, atomic_read(&nnn->bind_out.nelems), maps ? 1 : 2);
+	KUNIT_EXPECT_EQ(test, atomic_read(&nnn->bind_out.nelems), 2);
 	KUNIT_EXPECT_TRUE(test, nc_nat_out_bound(nnn, &a->out, &found));
-	KUNIT_EXPECT_PTR_EQ(test, found, maps ? NULL : a);
+	KUNIT_EXPECT_PTR_EQ(test, found, a);
 	KUNIT_EXPECT_TRUE(test, nc_nat_out_bound(nnn, &b->out, &found));
 	KUNIT_EXPECT_PTR_EQ(test, found, b);
 	KUNIT_EXPECT_FALSE(test, nc_nat_out_bound(nnn, &unbound, &found));
@@ -407,7 +406,7 @@ static struct nc_nat_flow *nc_t_flow_from(struct nc_nat_net *nnn, u32 src,
 	nc_nat_invert(&t, &reply);
 	rcu_read_lock();
 	spin_lock_bh(&nnn->lock);
-	f = nc_nat_flow_create(nnn, &t, &reply, &r, 0, NULL, false, why);
+	f = nc_nat_flow_create(nnn, &t, &reply, &r, 0, NULL, 0, why);
 	spin_unlock_bh(&nnn->lock);
 	rcu_read_unlock();
 	return f;

@@ -181,34 +181,20 @@ struct nc_nat_binding *nc_nat_binding_by_out(struct nc_nat_net *nnn,
 	return rhashtable_lookup_fast(&nnn->bind_out, out, nc_nat_bind_out_params);
 }
 
-/*
- * Must a new binding be found by its outside endpoint?  Only a packet
- * without a flow looks for it so, and only to let a new remote endpoint in
- * (ADF, EIF filtering).  With the default filtering (APDF) it admits none,
- * and the port map already says that its port is bound; the table is then
- * left out, which saves every new flow an insert into a table whose bucket
- * is never in the cache.  An address without a map keeps all its bindings
- * in the table: its ports are probed there.
- */
-static bool nc_nat_needs_by_out(const struct nc_nat_addr *a, u16 port,
-				u8 filtering)
-{
-	return filtering != NETCHANNEL_NAT_FILTER_APDF ||
-	       nc_nat_addr_taken(a, port) < 0;
-}
-
 /**
  * nc_nat_out_bound - is an outside endpoint bound, and by what binding?
  * @nnn: the netns
  * @out: the outside endpoint (a packet's destination)
  * @bp: NULL, or set to the binding, or to NULL when the endpoint is free
- *	or its binding is not in the table by outside endpoint (the default
- *	filtering on an address with a port map: it admits no new remote
- *	endpoint; see nc_nat_needs_by_out())
  *
- * A binding's bit is set after it enters that table and cleared before it
- * leaves, so a reader that sees the bit but not the binding sees one of
- * the default filtering.  Without @bp, a set bit is the whole answer.
+ * Every binding is found by its outside endpoint, whatever its filtering:
+ * a packet of an inside host to another one's outside endpoint is
+ * hairpinned to that binding's inside endpoint (nc_nat_hairpin()).  The
+ * port map answers first, so that packets to unbound ports cost no lookup
+ * in a table whose bucket is not in the cache.  A binding's bit is set
+ * after it enters the table and cleared before it leaves, so a reader that
+ * sees the bit but not the binding raced with its removal.  Without @bp, a
+ * set bit is the whole answer.
  * Context: RCU read side or nnn->lock.
  * Return: whether @out is bound.
  */
@@ -296,13 +282,12 @@ struct nc_nat_binding *nc_nat_bind(struct nc_nat_net *nnn,
 	b->out.port = htons(port);
 	b->out.proto = in->proto;
 	b->filtering = filtering;
-	b->by_out = nc_nat_needs_by_out(a, port, filtering);
 	INIT_HLIST_HEAD(&b->flows);
 	if (rhashtable_insert_fast(&nnn->bind_in, &b->in_node,
 				   nc_nat_bind_in_params))
 		goto err_free;
-	if (b->by_out && rhashtable_insert_fast(&nnn->bind_out, &b->out_node,
-						nc_nat_bind_out_params)) {
+	if (rhashtable_insert_fast(&nnn->bind_out, &b->out_node,
+				   nc_nat_bind_out_params)) {
 		rhashtable_remove_fast(&nnn->bind_in, &b->in_node,
 				       nc_nat_bind_in_params);
 		goto err_free;
@@ -335,8 +320,7 @@ bool nc_nat_binding_admits(struct nc_nat_net *nnn,
 	default:
 		/*
 		 * the exact remote endpoint would have found its flow
-		 * (nc_nat_inbound_new() drops these before the lock, mostly
-		 * without the binding: see nc_nat_out_bound())
+		 * (nc_nat_inbound_new() drops these before the lock)
 		 */
 		return false;
 	}
@@ -408,9 +392,8 @@ void nc_nat_binding_put(struct nc_nat_net *nnn, struct nc_nat_binding *b)
 	nc_nat_addr_unbind(nnn, b->out.addr, b->out.proto, ntohs(b->out.port));
 	rhashtable_remove_fast(&nnn->bind_in, &b->in_node,
 			       nc_nat_bind_in_params);
-	if (b->by_out)
-		rhashtable_remove_fast(&nnn->bind_out, &b->out_node,
-				       nc_nat_bind_out_params);
+	rhashtable_remove_fast(&nnn->bind_out, &b->out_node,
+			       nc_nat_bind_out_params);
 	call_rcu(&b->rcu, nc_nat_binding_free_rcu);
 }
 

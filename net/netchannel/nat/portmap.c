@@ -19,8 +19,7 @@
  * an outside address at all, and then whether its port is bound, before it
  * looks for a binding of it: most packets without a flow are first packets
  * going out, and the small table of addresses stays in the cache where the
- * big one of bindings does not.  A bound port of the default filtering
- * needs no binding at all (nc_nat_out_bound()).
+ * big one of bindings does not (nc_nat_out_bound()).
  *
  * Locking: changes under nc_nat_net::lock; lookups of the table and tests
  * of the maps also under RCU, so an address and its map are freed after a

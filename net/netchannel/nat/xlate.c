@@ -245,8 +245,7 @@ static bool nc_nat_source_routed(const struct sk_buff *skb)
 /*
  * A packet from a remote endpoint with no flow yet, to a bound outside
  * endpoint: let it in if the binding's filtering admits it.  @b is NULL
- * for a binding of the default filtering that only its port map bit
- * knows (nc_nat_out_bound()).
+ * when the binding was going as we looked (nc_nat_out_bound()).
  */
 static enum nc_hook_ret nc_nat_inbound_new(struct nc_nat_net *nnn,
 					   struct nc_nat_binding *b,
@@ -283,7 +282,8 @@ static enum nc_hook_ret nc_nat_inbound_new(struct nc_nat_net *nnn,
 		orig.dst = t->src;
 		orig.dport = t->sport;
 		orig.proto = t->proto;
-		f = nc_nat_flow_create(nnn, &orig, t, &r, 0, b, true, &why);
+		f = nc_nat_flow_create(nnn, &orig, t, &r, 0, b,
+				       NC_NAT_NEW_INBOUND, &why);
 		if (!f)
 			nc_nat_binding_put(nnn, b);
 	}
@@ -297,6 +297,11 @@ drop:
 	pkt->reason = NETCHANNEL_REASON_CONSUMER;
 	return NC_HOOK_DROP;
 }
+
+static enum nc_hook_ret nc_nat_hairpin(struct nc_nat_net *nnn,
+				       const struct nc_nat_binding *b,
+				       struct sk_buff *skb, struct nc_pkt *pkt,
+				       const struct nc_nat_tuple *t);
 
 /**
  * nc_nat_rx - the consumer's receive hook: packets of known flows
@@ -371,11 +376,17 @@ enum nc_hook_ret nc_nat_rx(struct nc_dev *ncd, struct sk_buff *skb,
 	 * socket may be opened after the binding was made, and the router's
 	 * own connections use ports that bindings may hold (claim.c).
 	 */
-	if (nc_nat_out_bound(nnn, &out, &b) &&
-	    !nc_nat_local_sock(dev_net(skb->dev), t.proto, t.src, t.sport,
-			       t.dst, t.dport))
-		return nc_nat_inbound_new(nnn, b, skb, pkt, &t);
-	return nc_nat_netmap_reverse(nnn, skb, pkt);
+	if (!nc_nat_out_bound(nnn, &out, &b) ||
+	    nc_nat_local_sock(dev_net(skb->dev), t.proto, t.src, t.sport,
+			      t.dst, t.dport))
+		return nc_nat_netmap_reverse(nnn, skb, pkt);
+	if (b) {
+		enum nc_hook_ret ret = nc_nat_hairpin(nnn, b, skb, pkt, &t);
+
+		if (ret != NC_HOOK_CONTINUE)
+			return ret;
+	}
+	return nc_nat_inbound_new(nnn, b, skb, pkt, &t);
 }
 
 /*
@@ -413,6 +424,8 @@ struct nc_nat_plan {
 	struct nc_nat_tuple reply;
 	__be32 bind_addr;	/* bind the source to this address, or 0 */
 	struct dst_entry *dst;	/* the first packet's route (no reference) */
+	/* hairpin: the binding whose outside endpoint was addressed (RCU) */
+	const struct nc_nat_binding *target;
 };
 
 /*
@@ -438,6 +451,7 @@ static enum nc_hook_ret nc_nat_plan(struct nc_nat_net *nnn,
 
 	nc_nat_invert(t, &p->reply);
 	p->bind_addr = 0;
+	p->target = NULL;
 	if (r->verdict == NETCHANNEL_VERDICT_DNAT) {
 		target = r->addr_min;
 		p->reply.src = target;
@@ -482,6 +496,36 @@ static enum nc_hook_ret nc_nat_plan(struct nc_nat_net *nnn,
 }
 
 /*
+ * A hairpinned packet is filtered as an outside peer's would be: by the
+ * binding it was sent to (@target), as coming from its sender's outside
+ * endpoint (@b).  One the target does not admit still makes its flow, but
+ * held: the initiator's packets are dropped (counted as filtered) until
+ * the other side has sent through the flow, which it may, as the initiator
+ * opened the way (a packet of the target's host to the initiator's
+ * outside endpoint finds the flow).  That is hole punching between two
+ * hosts behind this NAT, as it works between two NATs.
+ * Context: nnn->lock held.  Return: false if @target is gone.
+ */
+static bool nc_nat_hairpin_filter(struct nc_nat_net *nnn,
+				  const struct nc_nat_binding *target,
+				  const struct nc_nat_binding *b,
+				  unsigned int *how)
+{
+	const struct nc_nat_tuple from = {
+		.src = b->out.addr,
+		.sport = b->out.port,
+		.proto = b->out.proto,
+	};
+
+	/* (found under RCU: it may have died since) */
+	if (nc_nat_binding_by_out(nnn, &target->out) != target)
+		return false;
+	if (!nc_nat_binding_admits(nnn, target, &from))
+		*how |= NC_NAT_NEW_HELD;
+	return true;
+}
+
+/*
  * Create the flow of a rule's first packet.  Context: RCU, softirq; takes
  * nnn->lock.  Returns the flow's entry for @t (maybe of a flow a racing
  * CPU made, in which @t may be either direction; *@made says which), or
@@ -499,6 +543,7 @@ static struct nc_nat_thash *nc_nat_create(struct nc_nat_net *nnn,
 	struct nc_nat_flow *f = NULL;
 	struct mem_cgroup *old_memcg;
 	struct nc_nat_thash *th;
+	unsigned int how = 0;
 	struct nc_nat_ep in, peer;
 	u16 pmin, pmax;
 
@@ -540,6 +585,14 @@ static struct nc_nat_thash *nc_nat_create(struct nc_nat_net *nnn,
 		p->reply.dport = b->out.port;
 		if (t->proto == IPPROTO_ICMP)	/* echo replies carry one id */
 			p->reply.sport = b->out.port;
+		/* the route goes back out of the device the packet came in on */
+		if (r->verdict == NETCHANNEL_VERDICT_DNAT)
+			how |= NC_NAT_NEW_HAIRPIN;
+	}
+	if (p->target && !nc_nat_hairpin_filter(nnn, p->target, b, &how)) {
+		*why = NC_NAT_R_FILTERED;
+		nc_nat_binding_put(nnn, b);
+		goto out;
 	}
 	/*
 	 * The reply tuple's bucket is never in the cache (its port was just
@@ -547,8 +600,7 @@ static struct nc_nat_thash *nc_nat_create(struct nc_nat_net *nnn,
 	 * whose bucket the lookup above brought in, is inserted.
 	 */
 	nc_nat_prefetch(nnn, &p->reply);
-	f = nc_nat_flow_create(nnn, t, &p->reply, r, handle, b, false,
-			       why);
+	f = nc_nat_flow_create(nnn, t, &p->reply, r, handle, b, how, why);
 	if (!f && b)
 		nc_nat_binding_put(nnn, b);
 	if (f) {
@@ -559,6 +611,38 @@ out:
 	spin_unlock(&nnn->lock);
 	set_active_memcg(old_memcg);
 	return th;
+}
+
+/*
+ * Make the flow of a first packet as @plan says, and forward the packet
+ * through it.  Context: RCU read side, softirq.
+ */
+static enum nc_hook_ret nc_nat_start(struct nc_nat_net *nnn,
+				     struct sk_buff *skb, struct nc_pkt *pkt,
+				     const struct nc_nat_rule *r, u32 handle,
+				     const struct nc_nat_tuple *t,
+				     struct nc_nat_plan *plan)
+{
+	enum nc_nat_reason why = NC_NAT_R_NOMEM;
+	struct nc_nat_thash *th;
+	enum nc_hook_ret ret;
+	bool made;
+
+	/* refused (TTL, MTU) before anything holds an outside port */
+	ret = nc_nat_first_check(nnn, skb, pkt, plan->dst);
+	if (ret != NC_HOOK_CONTINUE)
+		return ret;
+	th = nc_nat_create(nnn, skb, r, handle, t, plan, &made, &why);
+	if (!th) {
+		nc_nat_count(nnn, why);
+		pkt->reason = NETCHANNEL_REASON_CONSUMER;
+		return NC_HOOK_DROP;
+	}
+	/* a flow a racing CPU made keeps the route it found */
+	if (made)
+		nc_nat_way_cache(&nc_nat_flow_of(th)->way[NC_NAT_DIR_OUT],
+				 plan->dst);
+	return nc_nat_forward(nnn, nc_nat_flow_of(th), th->t.dir, skb, pkt);
 }
 
 /**
@@ -574,12 +658,9 @@ enum nc_hook_ret nc_nat_new_flow(struct sk_buff *skb, struct nc_pkt *pkt,
 				 const struct nc_nat_rule *r, u32 handle)
 {
 	struct nc_nat_net *nnn = nc_nat_net(dev_net(skb->dev));
-	enum nc_nat_reason why = NC_NAT_R_NOMEM;
 	struct nc_nat_plan plan;
-	struct nc_nat_thash *th;
 	struct nc_nat_tuple t;
 	enum nc_hook_ret ret;
-	bool made;
 
 	if (pkt->key.family != AF_INET)
 		return NC_HOOK_PASS;
@@ -592,8 +673,9 @@ enum nc_hook_ret nc_nat_new_flow(struct sk_buff *skb, struct nc_pkt *pkt,
 	if (!nc_nat_tuple_of(skb, pkt, &t)) {
 		if (r->verdict == NETCHANNEL_VERDICT_DNAT)
 			return NC_HOOK_PASS;
-		why = NC_NAT_R_UNSUPPORTED;
-		goto drop;
+		nc_nat_count(nnn, NC_NAT_R_UNSUPPORTED);
+		pkt->reason = NETCHANNEL_REASON_CONSUMER;
+		return NC_HOOK_DROP;
 	}
 	ret = nc_nat_plan(nnn, skb, r, &t, &plan);
 	if (ret != NC_HOOK_CONTINUE) {
@@ -601,21 +683,50 @@ enum nc_hook_ret nc_nat_new_flow(struct sk_buff *skb, struct nc_pkt *pkt,
 			pkt->reason = NETCHANNEL_REASON_CONSUMER;
 		return ret;
 	}
-	/* refused (TTL, MTU) before anything holds an outside port */
-	ret = nc_nat_first_check(nnn, skb, pkt, plan.dst);
-	if (ret != NC_HOOK_CONTINUE)
-		return ret;
-	th = nc_nat_create(nnn, skb, r, handle, &t, &plan, &made, &why);
-	if (th) {
-		/* a flow a racing CPU made keeps the route it found */
-		if (made)
-			nc_nat_way_cache(&nc_nat_flow_of(th)->way[NC_NAT_DIR_OUT],
-					 plan.dst);
-		return nc_nat_forward(nnn, nc_nat_flow_of(th), th->t.dir, skb,
-				      pkt);
+	return nc_nat_start(nnn, skb, pkt, r, handle, &t, &plan);
+}
+
+/*
+ * An inside host's packet to another inside endpoint's outside endpoint,
+ * the binding @b (hairpinning, RFC 4787 REQ-9, RFC 5382 REQ-8): the two
+ * learnt each other's outside endpoints from a server outside, as peer to
+ * peer applications do.  It is forwarded as a port forward to @b's inside
+ * endpoint would be, by the same planning: when that endpoint lies behind
+ * the device the packet came in on, the source is translated too, to the
+ * sender's own outside endpoint on that address (its binding there, made
+ * if it has none), so the receiver sees the endpoint an outside peer
+ * would see and answers through the router.  A packet from outside, or
+ * one claiming an inside source on an outside device, is routed to the
+ * inside through another device: it is no hairpin, and stays an inbound
+ * packet that @b's filtering judges.  A sender's binding made here has
+ * @b's filtering.
+ *
+ * ICMP echo identifiers are no endpoints peers learn: not hairpinned.
+ * Context: RCU read side, softirq.
+ * Return: NC_HOOK_CONTINUE for a packet that is no hairpin.
+ */
+static enum nc_hook_ret nc_nat_hairpin(struct nc_nat_net *nnn,
+				       const struct nc_nat_binding *b,
+				       struct sk_buff *skb, struct nc_pkt *pkt,
+				       const struct nc_nat_tuple *t)
+{
+	const struct nc_nat_rule r = {
+		.verdict = NETCHANNEL_VERDICT_DNAT,
+		.addr_min = b->in.ep.addr,
+		.filtering = b->filtering,
+	};
+	struct nc_nat_plan plan;
+
+	if (t->proto == IPPROTO_ICMP)
+		return NC_HOOK_CONTINUE;
+	if (nc_nat_plan(nnn, skb, &r, t, &plan) != NC_HOOK_CONTINUE ||
+	    !plan.bind_addr) {
+		/* the inbound packet is routed by its own destination */
+		skb_dst_drop(skb);
+		return NC_HOOK_CONTINUE;
 	}
-drop:
-	nc_nat_count(nnn, why);
-	pkt->reason = NETCHANNEL_REASON_CONSUMER;
-	return NC_HOOK_DROP;
+	/* the inside port, even 0, which a rule's port cannot be */
+	plan.reply.sport = b->in.ep.port;
+	plan.target = b;
+	return nc_nat_start(nnn, skb, pkt, &r, 0, t, &plan);
 }
