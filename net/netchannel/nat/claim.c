@@ -20,7 +20,8 @@
  *
  * Locking: the counts change under nc_nat_net::lock, at ruleset publish
  * and rule destruction (process context); the allocator reads them under
- * the same lock.  The count arrays live until the netns goes.
+ * the same lock.  The count arrays live until the NAT's netns exit, which
+ * runs before the core's frees the netns's rules (nc_nat_claims_exit()).
  */
 #include <linux/mm.h>
 #include <net/inet_hashtables.h>
@@ -93,9 +94,12 @@ static void nc_nat_claim_add(struct nc_nat_net *nnn,
 
 	spin_lock_bh(&nnn->lock);
 	for (i = 0; i < ARRAY_SIZE(protos); i++) {
-		/* prepared at rule_init: present whenever the rule claims */
-		if (!nc_nat_claims(rule, protos[i]) ||
-		    WARN_ON_ONCE(!nnn->claims[i]))
+		/*
+		 * Prepared at rule_init, so present whenever the rule claims;
+		 * gone only at netns exit, which the NAT's pernet exit reaches
+		 * before the core's frees the rules (nc_nat_claims_exit()).
+		 */
+		if (!nc_nat_claims(rule, protos[i]) || !nnn->claims[i])
 			continue;
 		for (port = m->dport_min; port <= m->dport_max; port++)
 			nnn->claims[i][port] += delta;
@@ -115,13 +119,25 @@ void nc_nat_claim_withdraw(struct nc_nat_net *nnn, const struct nc_rule *rule)
 	nc_nat_claim_add(nnn, rule, -1);
 }
 
-/* At netns exit, after every rule is gone. */
+/*
+ * At netns exit.  Pernet exits run in reverse order of registration, so
+ * this comes before the core's, whose rule release still withdraws the
+ * claims of the netns's dnat rules: the arrays go and the pointers with
+ * them, under the lock, and those late withdrawals find nothing to count.
+ */
 void nc_nat_claims_exit(struct nc_nat_net *nnn)
 {
+	u32 *gone[ARRAY_SIZE(nnn->claims)];
 	unsigned int i;
 
-	for (i = 0; i < ARRAY_SIZE(nnn->claims); i++)
-		kvfree(nnn->claims[i]);
+	spin_lock_bh(&nnn->lock);
+	for (i = 0; i < ARRAY_SIZE(nnn->claims); i++) {
+		gone[i] = nnn->claims[i];
+		nnn->claims[i] = NULL;
+	}
+	spin_unlock_bh(&nnn->lock);
+	for (i = 0; i < ARRAY_SIZE(gone); i++)
+		kvfree(gone[i]);
 }
 
 static struct sock *nc_nat_udp_lookup(struct net *net, __be32 saddr,

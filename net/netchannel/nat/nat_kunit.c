@@ -76,7 +76,32 @@ static void nc_nat_port_exhaustion(struct kunit *test)
 		set_bit(p, nc_t_taken);
 	}
 	KUNIT_EXPECT_EQ(test, nc_nat_pick_port(3000, 3000, 3015, 1,
-					       nc_t_is_taken, NULL, NULL), -1);
+					       nc_t_is_taken, NULL, NULL), -ENOSPC);
+}
+
+/* A @next that knows nothing: every port may be free. */
+static u32 nc_t_next_any(void *ctx, u16 port, u16 last)
+{
+	return port;
+}
+
+/*
+ * A range ending at 65535, all taken though @next calls each port maybe
+ * free (a port forward's or a local socket's port): the scan must not
+ * step past 65535 to port 0, below the range.
+ */
+static void nc_nat_port_top_of_range(struct kunit *test)
+{
+	u32 rnd;
+
+	bitmap_zero(nc_t_taken, 65536);
+	bitmap_set(nc_t_taken, 65530, 6);
+	for (rnd = 0; rnd < 64; rnd++)
+		KUNIT_EXPECT_EQ(test, nc_nat_pick_port(65530, 65530, 65535,
+						       rnd * 7919,
+						       nc_t_is_taken,
+						       nc_t_next_any, NULL),
+				-ENOSPC);
 }
 
 /*
@@ -740,6 +765,7 @@ static struct kunit_case nc_nat_cases[] = {
 	KUNIT_CASE(nc_nat_port_preserve),
 	KUNIT_CASE(nc_nat_port_random_in_range),
 	KUNIT_CASE(nc_nat_port_exhaustion),
+	KUNIT_CASE(nc_nat_port_top_of_range),
 	KUNIT_CASE(nc_nat_port_cluster),
 	KUNIT_CASE(nc_nat_bindings_eim),
 	KUNIT_CASE(nc_nat_bindings_eim_nomap),

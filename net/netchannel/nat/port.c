@@ -97,10 +97,12 @@ static const struct rhashtable_params nc_nat_bind_out_params = {
  * NC_NAT_PORT_TRIES random ones, then a scan that tests at most
  * NC_NAT_PORT_SCAN ports.  A flood of new flows to an exhausted range
  * costs each packet that much, not a walk through 65,536 ports under the
- * lock.  With @next the scan finds the last free port of a full range;
- * without, a range nearly full may be reported exhausted.
+ * lock.  With @next the scan may find the last free port of a nearly
+ * full range; without, such a range may be reported without a port.
  *
- * Return: the port, or -1 when none was found.
+ * Return: the port; -ENOSPC when every port of the range was tested (or
+ * skipped by @next) and found taken; -EAGAIN when the bounded search
+ * gave up first, which says nothing about the rest of the range.
  */
 int nc_nat_pick_port(u16 want, u16 min, u16 max, u32 rnd,
 		     bool (*taken)(void *ctx, u16 port),
@@ -128,11 +130,12 @@ int nc_nat_pick_port(u16 want, u16 min, u16 max, u32 rnd,
 	port = start;
 	last = max;
 	for (;;) {
-		if (next)
+		/* (@next takes a u16: past 65535 is past @last, not port 0) */
+		if (next && port <= last)
 			port = next(ctx, port, last);
 		if (port > last) {
 			if (last != max || start == min)
-				return -1;
+				return -ENOSPC;
 			port = min;
 			last = start - 1;
 			continue;
@@ -140,7 +143,7 @@ int nc_nat_pick_port(u16 want, u16 min, u16 max, u32 rnd,
 		if (!taken(ctx, port))
 			return port;
 		if (++tested >= NC_NAT_PORT_SCAN)
-			return -1;
+			return -EAGAIN;
 		port++;		/* u32: past 65535 without wrapping */
 	}
 }
@@ -271,7 +274,9 @@ struct nc_nat_binding *nc_nat_bind(struct nc_nat_net *nnn,
 				get_random_u32(), nc_nat_out_taken,
 				nc_nat_out_next, &probe);
 	if (port < 0) {
-		nc_nat_addr_set_full(a, port_min, port_max);
+		/* only a range walked to its end is known full */
+		if (port == -ENOSPC)
+			nc_nat_addr_set_full(a, port_min, port_max);
 		goto err_addr;
 	}
 	b = kmem_cache_zalloc(nc_nat_binding_cache, GFP_ATOMIC | __GFP_ACCOUNT);

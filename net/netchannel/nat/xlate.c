@@ -698,8 +698,11 @@ enum nc_hook_ret nc_nat_new_flow(struct sk_buff *skb, struct nc_pkt *pkt,
  * would see and answers through the router.  A packet from outside, or
  * one claiming an inside source on an outside device, is routed to the
  * inside through another device: it is no hairpin, and stays an inbound
- * packet that @b's filtering judges.  A sender's binding made here has
- * @b's filtering.
+ * packet that @b's filtering judges.  A sender's binding made here
+ * filters by address and port: its flows carry both directions of the
+ * hairpin, and a binding is found again by whatever rule later translates
+ * the sender's endpoint, which must not inherit @b's more open filtering
+ * (with `eif`, any outside host could then reach the sender).
  *
  * ICMP echo identifiers are no endpoints peers learn: not hairpinned.
  * Context: RCU read side, softirq.
@@ -713,7 +716,7 @@ static enum nc_hook_ret nc_nat_hairpin(struct nc_nat_net *nnn,
 	const struct nc_nat_rule r = {
 		.verdict = NETCHANNEL_VERDICT_DNAT,
 		.addr_min = b->in.ep.addr,
-		.filtering = b->filtering,
+		.filtering = NETCHANNEL_NAT_FILTER_APDF,
 	};
 	struct nc_nat_plan plan;
 
