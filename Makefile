@@ -61,7 +61,7 @@ SAN_SCENARIOS ?= fault_inject fuzz_netlink fuzz_packets stress_smp edge_forwardi
 	malformed bad_netlink filter_match filter_priority replace_atomic module_unload \
 	dev_lifecycle netns_isolation unprivileged nat_dnat nat_masquerade nat_netmap \
 	nat_filtering nat_icmp nat_icmp_errors nat_exhaustion nat_tcp_state nat_routing \
-	nat_renumber nat_timeouts nat_unload nat_concurrency nat_local nat_hairpin
+	nat_renumber nat_timeouts nat_unload nat_concurrency nat_local nat_hairpin \
 	nat_port_precedence nat_adf_scale nat_ipsec
 check-sanitize: deps
 	@$(MAKE) -s ncnat
