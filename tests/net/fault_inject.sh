@@ -15,6 +15,7 @@
 #     the upload is byte-exact, the failures are counted drops; then,
 #     injection off, everything works as before;
 #   - the boot's splat check (KASAN, UBSAN, lockdep, kmemleak) covers both.
+# nc-timeout: 3600
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/nat_lib.sh"
 nat_require
