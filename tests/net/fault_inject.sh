@@ -51,15 +51,18 @@ inject() {
 		n=$((n + 1))
 		res=$($FT nth $n "$NCNAT_BIN" -n "$(ns r1)" "$@" 2>/dev/null | tail -n 1)
 		got=$(state r1)
+		# a failed run must have left $before, which is then still
+		# there: only a successful run needs undoing and a new look
 		case $res in
 		"0 "*)	[ "$got" = "$after" ] ||
 				{ bad=$((bad + 1)); echo "    nth $n: succeeded, state differs"; }
-			eval "$undo" >/dev/null ;;
+			eval "$undo" >/dev/null
+			[ "$(state r1)" = "$before" ] ||
+				{ bad=$((bad + 1)); echo "    nth $n: undo"; break; } ;;
 		*)	[ "$got" = "$before" ] ||
-				{ bad=$((bad + 1)); echo "    nth $n: failed ($res), state changed"; }
+				{ bad=$((bad + 1)); echo "    nth $n: failed ($res), state changed"; break; }
 			;;
 		esac
-		[ "$(state r1)" = "$before" ] || { bad=$((bad + 1)); echo "    nth $n: undo"; break; }
 		case $res in
 		*" injected") inj=$((inj + 1)) ;;
 		*) break ;;
