@@ -28,20 +28,13 @@ tarball=${NC_LINUX_SOURCE:-/usr/src/linux-source-6.12.tar.xz}
 src=$cache/linux-6.12-src
 obj=$cache/uml-$flavour
 mkdir -p "$cache" "$obj"
+. "$top/tests/lib/kconfig.sh"
 
 # Options both kernels need (value y unless written NAME=VALUE).  The
 # 64 KiB stacks make room for the register frames UML keeps on them, which
 # hold the host's XSAVE area (tests/uml/patches/README).
 opts_common="
-	NET_NS USER_NS VETH BRIDGE MACVLAN IPV6 NETFILTER NETFILTER_ADVANCED
-	NF_CONNTRACK NF_NAT NF_TABLES NF_TABLES_INET NF_TABLES_IPV4 NF_TABLES_IPV6
-	NF_TABLES_NETDEV NFT_NAT NFT_MASQ NFT_CT NFT_FLOW_OFFLOAD NF_FLOW_TABLE
-	NF_FLOW_TABLE_INET NFT_LIMIT NFT_QUOTA NFT_NUMGEN NFT_REJECT NFT_LOG
-	NF_CONNTRACK_MARK NF_CT_NETLINK
-	NET_PKTGEN NET_SCHED NET_SCH_INGRESS NET_SCH_PRIO NET_CLS NET_CLS_ACT
-	NET_CLS_MATCHALL
-	NET_ACT_NAT NET_ACT_GACT NET_ACT_MIRRED
-	IP_ADVANCED_ROUTER IP_MULTIPLE_TABLES DUMMY TUN PACKET UNIX INET_DIAG
+	$nc_kconfig_net
 	HOSTFS TMPFS DEVTMPFS PROC_FS SYSFS DEBUG_FS BINFMT_ELF BINFMT_SCRIPT
 	MAGIC_SYSRQ KALLSYMS
 	KERNEL_STACK_ORDER=4
@@ -57,9 +50,7 @@ opts_common="
 # stack-trace filter cannot scope failures to the engine.
 opts_test="
 	KUNIT KUNIT_DEBUGFS
-	PROVE_LOCKING PROVE_RCU DEBUG_ATOMIC_SLEEP DEBUG_LIST
-	DEBUG_KMEMLEAK DEBUG_KMEMLEAK_AUTO_SCAN=n
-	UBSAN UBSAN_BOUNDS UBSAN_SHIFT UBSAN_ALIGNMENT=n
+	$nc_kconfig_debug UBSAN_ALIGNMENT=n
 "
 # The bench kernel must not carry the expensive debugging.
 opts_bench="
@@ -134,7 +125,6 @@ flock -u 9
 exec 8>"$obj/.build.lock"
 flock 8
 mk() { make -s -C "$src" O="$obj" ARCH=um "$@"; }
-. "$top/tests/lib/kconfig.sh"
 stamp=$( { echo "$opts"; cat "$0" "$top/Kconfig";
 	cat "$top"/net/netchannel/Kconfig "$top"/net/netchannel/*/Kconfig 2>/dev/null; } |
 	sha1sum | cut -d' ' -f1)
