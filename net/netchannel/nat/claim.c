@@ -18,10 +18,18 @@
  * ports.  Local sockets are found by the kernel's own lookups, as a
  * received packet would find them.
  *
+ * A binding made before the rule that forwards its port (the rule came
+ * later) does not shadow the forward either: an unsolicited packet to a
+ * forwarded port skips the binding and meets the rules (nc_nat_rx()); the
+ * binding's own flows keep working, as their packets find the flows.
+ *
  * Locking: the counts change under nc_nat_net::lock, at ruleset publish
  * and rule destruction (process context); the allocator reads them under
- * the same lock.  The count arrays live until the NAT's netns exit, which
- * runs before the core's frees the netns's rules (nc_nat_claims_exit()).
+ * the same lock, the receive path without it (a count read while a rule
+ * comes or goes is either).  The count arrays live until the NAT's netns
+ * exit, which runs after the netns's devices are gone (no packet reads
+ * them) and before the core's frees the netns's rules
+ * (nc_nat_claims_exit()).
  */
 #include <linux/mm.h>
 #include <net/inet_hashtables.h>
@@ -79,7 +87,8 @@ int nc_nat_claim_prepare(struct nc_nat_net *nnn, const struct nc_rule *rule)
 		if (!counts)
 			return -ENOMEM;
 		spin_lock_bh(&nnn->lock);
-		nnn->claims[i] = counts;
+		/* zeroed counts before the pointer: nc_nat_forwarded() */
+		smp_store_release(&nnn->claims[i], counts);
 		spin_unlock_bh(&nnn->lock);
 	}
 	return 0;
@@ -102,7 +111,8 @@ static void nc_nat_claim_add(struct nc_nat_net *nnn,
 		if (!nc_nat_claims(rule, protos[i]) || !nnn->claims[i])
 			continue;
 		for (port = m->dport_min; port <= m->dport_max; port++)
-			nnn->claims[i][port] += delta;
+			WRITE_ONCE(nnn->claims[i][port],
+				   nnn->claims[i][port] + delta);
 	}
 	spin_unlock_bh(&nnn->lock);
 }
@@ -188,6 +198,26 @@ bool nc_nat_local_sock(struct net *net, u8 proto, __be32 saddr, __be16 sport,
 	default:
 		return false;
 	}
+}
+
+/**
+ * nc_nat_forwarded - does a port forward answer on this outside port?
+ * @nnn: the netns
+ * @proto: the protocol
+ * @port: the outside port
+ *
+ * Context: RCU read side (softirq), no lock.
+ */
+bool nc_nat_forwarded(struct nc_nat_net *nnn, u8 proto, __be16 port)
+{
+	int i = nc_nat_claim_idx(proto);
+	const u32 *counts;
+
+	if (i < 0)
+		return false;
+	/* pairs with the release in nc_nat_claim_prepare(): zeroed counts */
+	counts = smp_load_acquire(&nnn->claims[i]);
+	return counts && READ_ONCE(counts[ntohs(port)]);
 }
 
 /**

@@ -371,12 +371,14 @@ enum nc_hook_ret nc_nat_rx(struct nc_dev *ncd, struct sk_buff *skb,
 	out.port = t.dport;
 	out.proto = t.proto;
 	/*
-	 * A local socket that would take the packet comes before a binding
-	 * of its port: the allocator leaves ports of sockets alone, but a
-	 * socket may be opened after the binding was made, and the router's
-	 * own connections use ports that bindings may hold (claim.c).
+	 * A port forward or a local socket that would take the packet comes
+	 * before a binding of its port: the allocator leaves their ports
+	 * alone, but a rule may be added and a socket opened after the
+	 * binding was made, and the router's own connections use ports that
+	 * bindings may hold (claim.c).
 	 */
 	if (!nc_nat_out_bound(nnn, &out, &b) ||
+	    nc_nat_forwarded(nnn, t.proto, t.dport) ||
 	    nc_nat_local_sock(dev_net(skb->dev), t.proto, t.src, t.sport,
 			      t.dst, t.dport))
 		return nc_nat_netmap_reverse(nnn, skb, pkt);
