@@ -778,9 +778,13 @@ def main():
     drops = struct.unpack("II", fz.cap.getsockopt(SOL_PACKET, PACKET_STATISTICS, 8))[1]
     for kind, (n, ex) in sorted(fz.leaks.items(), key=lambda kv: -kv[1][0]):
         print("leak: %d x %s, e.g. %s" % (n, kind, ex))
+    # the commonest kind in the check's own line: a summary shows only that
+    first = max(fz.leaks.items(), key=lambda kv: kv[1][0], default=None)
     report(fz.nleaks == 0, "no untranslated inside address left on the outside link",
-           "%d of the %d frames r sent to s1 (kinds above)%s" % (
-               fz.nleaks, fz.captured, ", and the capture dropped %d" % drops if drops else "")
+           "%d of the %d frames r sent to s1 (seed %d)%s%s" % (
+               fz.nleaks, fz.captured, seed,
+               ", and the capture dropped %d" % drops if drops else "",
+               "; %d x %s, e.g. %s" % (first[1][0], first[0], first[1][1]) if first else "")
            if fz.nleaks or drops else "")
     report(True, "fuzzer ran to the end")
 

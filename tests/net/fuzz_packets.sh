@@ -101,13 +101,23 @@ prio 30 saddr 10.0.2.128/25 snat to 198.18.0.1-198.18.0.3
 prio 40 oif out0 masquerade
 EOT
 # What r's stack forwards untranslated to the outside (never the fast
-# path: it skips the forward hook), by protocol
+# path: it skips the forward hook), by protocol.  And, as an edge router's
+# input policy does, packets from the outside addressed to r's inside
+# addresses are dropped: a mutated destination (192.0.2.1 -> 10.0.2.1 is
+# one byte) would otherwise have r's stack answer from its inside address
+# (weak host model: a port unreachable, an echo reply, a reset), which is
+# the stack's doing, not the engine's.
 nsx r nft -f - <<-'EOT'
 table ip leak {
 	counter c_tcp {}
 	counter c_udp {}
 	counter c_icmp {}
 	counter c_other {}
+	counter c_local {}
+	chain in {
+		type filter hook input priority 0;
+		iifname "out0" ip daddr 10.0.0.0/8 counter name c_local drop
+	}
 	chain fw {
 		type filter hook forward priority 0;
 		oifname "out0" ip saddr 10.0.0.0/8 jump untranslated
@@ -138,6 +148,7 @@ done </tmp/nat-fuzz.out
 [ $ran = 1 ] || fail "fuzzer ran to the end"
 echo "r's stack forwarded untranslated (dropped by nft):" \
 	"$(for c in tcp udp icmp other; do echo -n "$c=$(nft_counter r ip leak c_$c) "; done)"
+echo "r's input dropped from out0 to its inside addresses: $(nft_counter r ip leak c_local)"
 
 # --- afterwards: does r still do its job? ---
 head -c 1M /dev/urandom >/tmp/nat-fuzz-1m
