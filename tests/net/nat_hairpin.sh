@@ -19,7 +19,10 @@
 #     addresses as sources, sends to their outside endpoints.  A new
 #     endpoint pair is filtered as any inbound packet (no flow, nothing
 #     reaches h2); the tuples of the live hairpin flow, arriving on out0,
-#     are dropped (hairpin-wrong-dev), never forwarded to the inside.
+#     are dropped (hairpin-wrong-dev), never forwarded to the inside; so
+#     is an ICMP port unreachable from s1 quoting the hairpin flow (it
+#     would reach h2 as about its packets to h1, and could tear down a
+#     connection).
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/nat_lib.sh"
 nat_require
@@ -99,6 +102,18 @@ check_eq "spoofed: dropped, none forwarded, no flow" \
 	ctr_deltas r1 flows-created filtered forwarded hairpin-wrong-dev
 nsx s1 ip addr del 10.0.1.2/32 dev v0
 nsx s1 ip addr del 10.0.1.3/32 dev v0
+# a forged error about the flow, as if h1's packet to h2's endpoint had
+# come back from outside: translated, it would reach h2 from 192.0.2.1
+ERR="$NC_TOP/tests/net/icmp_err.py"
+nsbg h2 python3 "$ERR" sniff /tmp/nat-hp-err.log /tmp/nat-hp-err.ready 30
+settle 5 test -e /tmp/nat-hp-err.ready
+ctr_snap r1
+nsx s1 python3 "$ERR" send 192.0.2.1 3 3 0 192.0.2.1:43002 10.0.1.2:43001
+check "forged error: dropped" wait_until 5 ctr_is r1 hairpin-wrong-dev 1
+check_eq "forged error: not translated" "icmp-translated=0 hairpin-wrong-dev=1" \
+	ctr_deltas r1 icmp-translated hairpin-wrong-dev
+sleep 1
+check_eq "forged error: nothing reached h2" "" cat /tmp/nat-hp-err.log
 
 # --- TCP, eif: h1 connects to h2's listener through its outside endpoint ---
 ncnat r1 rule flush

@@ -373,12 +373,14 @@ static enum nc_hook_ret nc_nat_leave(struct nc_nat_net *nnn,
 }
 
 /*
- * May a packet of a hairpin flow pass?  Both ways of such a flow arrive on
- * the device their route leaves by (the inside one): the same tuple from
+ * May a packet of @f (or an ICMP error about it) pass?  Any packet of a
+ * flow that is no hairpin may.  Both ways of a hairpin flow arrive on the
+ * device their route leaves by (the inside one): the same tuple from
  * another device is an outside host's, claiming an inside source, and
- * must not reach the inside host as from the router.  And a held flow
- * (nc_nat_create()) lets its initiator's packets pass only once the other
- * side has sent.  Context: RCU read side, softirq.
+ * must not reach the inside host as from the router; nor may an error
+ * quoting the flow, which only an inside host or router can have seen.
+ * And a held flow (nc_nat_create()) lets its initiator's packets pass
+ * only once the other side has sent.  Context: RCU read side, softirq.
  */
 static enum nc_hook_ret nc_nat_hairpin_check(struct nc_nat_net *nnn,
 					     const struct nc_nat_flow *f,
@@ -389,6 +391,8 @@ static enum nc_hook_ret nc_nat_hairpin_check(struct nc_nat_net *nnn,
 {
 	enum nc_nat_reason why;
 
+	if (likely(!(READ_ONCE(f->flags) & NC_NAT_F_HAIRPIN)))
+		return NC_HOOK_CONTINUE;
 	if (dst && dst->dev != skb->dev)
 		why = NC_NAT_R_HAIRPIN_DEV;
 	else if ((f->flags & NC_NAT_F_HELD) && dir == NC_NAT_DIR_OUT &&
@@ -418,16 +422,13 @@ enum nc_hook_ret nc_nat_forward(struct nc_nat_net *nnn,
 	struct dst_entry *dst;
 	struct nc_nat_tuple to;
 	enum nc_nat_path path;
+	enum nc_hook_ret ret;
 
 	nc_nat_invert(&f->th[!dir].t, &to);
 	path = nc_nat_path(f, dir, skb, pkt, &to, &dst);
-	if (unlikely(READ_ONCE(f->flags) & NC_NAT_F_HAIRPIN)) {
-		enum nc_hook_ret ret;
-
-		ret = nc_nat_hairpin_check(nnn, f, dir, skb, pkt, dst);
-		if (ret != NC_HOOK_CONTINUE)
-			return ret;
-	}
+	ret = nc_nat_hairpin_check(nnn, f, dir, skb, pkt, dst);
+	if (ret != NC_HOOK_CONTINUE)
+		return ret;
 	if (nc_nat_refused(path))
 		return nc_nat_refuse(nnn, skb, pkt, dst, path);
 	nc_nat_touch(nnn, f, dir, skb, pkt);
@@ -437,10 +438,11 @@ enum nc_hook_ret nc_nat_forward(struct nc_nat_net *nnn,
 }
 
 /*
- * Forward an already translated packet (ICMP errors) the same way; what
- * the fast path does not take goes to the stack (no error about an error),
- * and so does one an IPsec policy refuses: the stack judges it again
- * (xfrm_out_fwd_icmp() and all), and drops it if the policy says so.
+ * Forward an already translated ICMP error about @f the same way (counted
+ * icmp-xlated once it is sent on); what the fast path does not take goes
+ * to the stack (no error about an error), and so does one an IPsec policy
+ * refuses: the stack judges it again (xfrm_out_fwd_icmp() and all), and
+ * drops it if the policy says so.
  */
 enum nc_hook_ret nc_nat_forward_xlated(struct nc_nat_net *nnn,
 				       struct nc_nat_flow *f,
@@ -456,9 +458,14 @@ enum nc_hook_ret nc_nat_forward_xlated(struct nc_nat_net *nnn,
 	};
 	struct dst_entry *dst;
 	enum nc_nat_path path;
+	enum nc_hook_ret ret;
 
 	nc_nat_invert(&f->th[!dir].t, &to);
 	dst = nc_nat_way_dst(&f->way[dir], skb, to.dst, false);
+	ret = nc_nat_hairpin_check(nnn, f, dir, skb, pkt, dst);
+	if (ret != NC_HOOK_CONTINUE)
+		return ret;
+	nc_nat_count(nnn, NC_NAT_R_ICMP_XLATED);
 	path = nc_nat_path_ipsec(skb, pkt, &out, &dst);
 	if (path == NC_NAT_PATH_ROUTE || nc_nat_refused(path))
 		return NC_HOOK_PASS;

@@ -11,8 +11,9 @@
  *
  * An error goes to the sender of the packet it quotes: one whose outer
  * destination is not the quote's source is forged (or lost its way) and
- * is dropped, as is one with a bad ICMP checksum, and one about an
- * outside endpoint no flow uses any more.  Whoever sent an error, its
+ * is dropped, as is one with a bad ICMP checksum, one about an outside
+ * endpoint no flow uses any more, and one about a hairpin flow that did
+ * not come from the inside (nc_nat_forward_xlated()).  Whoever sent an error, its
  * outer source is translated as the flow's packets are in its direction
  * (RFC 5508 REQ-4, as netfilter's nf_nat_icmp_reply_translation does):
  * an inside router's error leaves with the outside address, never with
@@ -315,7 +316,6 @@ enum nc_hook_ret nc_nat_icmp_error(struct nc_nat_net *nnn,
 	}
 	if (!nc_csum_apply(skb, pkt))
 		goto err_nomem;
-	nc_nat_count(nnn, NC_NAT_R_ICMP_XLATED);
 	return nc_nat_forward_xlated(nnn, f, dir, skb, pkt);
 
 err_nomem:
