@@ -45,7 +45,10 @@ settle 5 test -e /tmp/nat-ready-80
 check_eq "after floods: s1 fetches through the forward" "fetched" \
 	tool s1 --timeout 20 tcp-fetch 192.0.2.1 8080 /tmp/nat-got
 check "after floods: file identical" cmp /tmp/nat-file /tmp/nat-got
-check_eq "after floods: still 300 mappings" 300 mappings
+# (unreplied UDP flows live 30 s: in a slow kernel, such as the sanitizer
+# lane's, a few of the spray's may have expired by now)
+check "after floods: the table still holds the floods' flows (no flush)" \
+	above 250 mappings
 
 # --- the per-host share ---
 ncnat r1 flow flush
