@@ -101,23 +101,20 @@ prio 30 saddr 10.0.2.128/25 snat to 198.18.0.1-198.18.0.3
 prio 40 oif out0 masquerade
 EOT
 # What r's stack forwards untranslated to the outside (never the fast
-# path: it skips the forward hook), by protocol.  And, as an edge router's
-# input policy does, packets from the outside addressed to r's inside
-# addresses are dropped: a mutated destination (192.0.2.1 -> 10.0.2.1 is
-# one byte) would otherwise have r's stack answer from its inside address
-# (weak host model: a port unreachable, an echo reply, a reset), which is
-# the stack's doing, not the engine's.
+# path: it skips the forward hook), by protocol.  And, before the engine
+# sees them (netdev ingress runs before the receive handler), packets from
+# the outside addressed to r's own inside addresses are dropped, as an edge
+# router's policy does: one byte turns 192.0.2.1 into 10.0.2.1, and r's
+# stack would answer from that inside address (weak host model: a port
+# unreachable, an echo reply, a reset), which is the stack's doing.  (A
+# packet mapped back onto r's address by the engine is the engine's, and
+# is judged: 203.0.113.1 is 10.0.2.1 netmapped.)
 nsx r nft -f - <<-'EOT'
 table ip leak {
 	counter c_tcp {}
 	counter c_udp {}
 	counter c_icmp {}
 	counter c_other {}
-	counter c_local {}
-	chain in {
-		type filter hook input priority 0;
-		iifname "out0" ip daddr 10.0.0.0/8 counter name c_local drop
-	}
 	chain fw {
 		type filter hook forward priority 0;
 		oifname "out0" ip saddr 10.0.0.0/8 jump untranslated
@@ -127,6 +124,15 @@ table ip leak {
 		ip protocol udp counter name c_udp drop
 		ip protocol icmp counter name c_icmp drop
 		counter name c_other drop
+	}
+}
+EOT
+nsx r nft -f - <<-'EOT'
+table netdev edge {
+	counter c_local {}
+	chain out0 {
+		type filter hook ingress device "out0" priority 0;
+		ip daddr { 10.0.1.1, 10.0.2.1 } counter name c_local drop
 	}
 }
 EOT
@@ -148,7 +154,7 @@ done </tmp/nat-fuzz.out
 [ $ran = 1 ] || fail "fuzzer ran to the end"
 echo "r's stack forwarded untranslated (dropped by nft):" \
 	"$(for c in tcp udp icmp other; do echo -n "$c=$(nft_counter r ip leak c_$c) "; done)"
-echo "r's input dropped from out0 to its inside addresses: $(nft_counter r ip leak c_local)"
+echo "dropped at out0's ingress, to r's inside addresses: $(nft_counter r netdev edge c_local)"
 
 # --- afterwards: does r still do its job? ---
 head -c 1M /dev/urandom >/tmp/nat-fuzz-1m

@@ -16,6 +16,10 @@
 #     time exceeded and frag-needed from r1, quoting what they sent;
 #   - with forwarding off on r1's inside device, the route is the stack's:
 #     the packets are translated, then left to the stack, which drops them;
+#   - r1's own addresses: h1's pings to r1 (10.0.1.1) are delivered as
+#     sent and answered (translated, r1 would answer 203.0.113.2, which
+#     it cannot route); s1's pings to 203.0.113.1, r1's 10.0.1.1 mapped,
+#     are dropped (netmap-local), never answered from 10.0.1.1;
 #   - TCP both ways through the mapping, compared byte for byte;
 #   - TCP without DF (h1 with path MTU discovery off, s1 announcing a
 #     9000-byte MSS): GSO packets whose segments are too big for out0 are
@@ -98,6 +102,17 @@ check_eq "forwarding off on in0: nothing gets through" "2 packets transmitted, 0
 	sh -c "echo '$out' | grep -o '[0-9]* packets transmitted, [0-9]* received'"
 check_eq "forwarding off: translated, left to the stack" \
 	"netmap=2 punt-route=2 forwarded=0" ctr_deltas r1 netmap punt-route forwarded
+
+# --- r1's own addresses ---
+ctr_snap r1
+out=$(nsx h1 ping -c 2 -i 0.2 -W 2 10.0.1.1 2>&1) || true
+check_eq "to r1 itself: delivered as sent, answered" "2 packets transmitted, 2 received" \
+	sh -c "echo '$out' | grep -o '[0-9]* packets transmitted, [0-9]* received'"
+out=$(nsx s1 ping -c 2 -i 0.2 -W 1 203.0.113.1 2>&1) || true
+check_eq "to r1's address mapped: not answered" "2 packets transmitted, 0 received" \
+	sh -c "echo '$out' | grep -o '[0-9]* packets transmitted, [0-9]* received'"
+check_eq "r1's addresses: counters" "netmap-local=2 forwarded=0" \
+	ctr_deltas r1 netmap-local forwarded
 
 head -c 2M /dev/urandom >/tmp/nat-file
 nsbg s1 python3 "$NAT_TOOL" --timeout 20 tcp-sink 5001 /tmp/nat-up --ready /tmp/nat-r1 >/tmp/nat-sink.log

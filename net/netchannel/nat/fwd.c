@@ -561,6 +561,22 @@ enum nc_hook_ret nc_nat_forward_stateless(struct nc_nat_net *nnn,
 		if (IS_ERR(dst))
 			dst = NULL;
 	}
+	/*
+	 * The router's own packets are no netmap's: the engine sees received
+	 * packets only, so the router's answers would leave untranslated,
+	 * from or to an inside address.  One mapped back to an address of
+	 * the router (an outside address whose inside twin is the router's
+	 * own, such as the gateway of the mapped prefix) is dropped; one
+	 * from a mapped host to the router is delivered as it was sent.
+	 */
+	if (!dst && inet_addr_type_dev_table(nnn->net, skb->dev, out.dst) ==
+		    RTN_LOCAL) {
+		if (field == NC_FIELD_SADDR)
+			return NC_HOOK_PASS;
+		nc_nat_count(nnn, NC_NAT_R_NETMAP_LOCAL);
+		pkt->reason = NETCHANNEL_REASON_CONSUMER;
+		return NC_HOOK_DROP;
+	}
 	path = nc_nat_path_ipsec(skb, pkt, &out, &dst);
 	if (nc_nat_refused(path))
 		return nc_nat_refuse(nnn, skb, pkt, dst, path);

@@ -43,6 +43,7 @@ const char * const nc_nat_reason_names[__NC_NAT_R_MAX] = {
 	[NC_NAT_R_SOURCE_ROUTE]		= "source-route",
 	[NC_NAT_R_IPSEC]		= "ipsec",
 	[NC_NAT_R_HAIRPIN_DEV]		= "hairpin-wrong-dev",
+	[NC_NAT_R_NETMAP_LOCAL]		= "netmap-local",
 };
 
 struct nc_nat_net *nc_nat_net(const struct net *net)

@@ -211,6 +211,7 @@ enum nc_nat_reason {
 	NC_NAT_R_SOURCE_ROUTE,		/* LSRR/SSRR or broken IP options */
 	NC_NAT_R_IPSEC,			/* forwarded through an IPsec bundle */
 	NC_NAT_R_HAIRPIN_DEV,		/* hairpin flow's packet on another device */
+	NC_NAT_R_NETMAP_LOCAL,		/* mapped back to the router's address */
 	__NC_NAT_R_MAX,
 };
 
