@@ -23,6 +23,35 @@ static rx_handler_result_t nc_rx_drop(struct nc_dev *ncd, struct sk_buff *skb,
 	return RX_HANDLER_CONSUMED;
 }
 
+static struct nc_rule *nc_rule_lookup(const struct nc_cls *cls,
+				      struct sk_buff *skb, struct nc_pkt *pkt)
+{
+	if (nc_cls_needs_oif(cls))
+		pkt->key.oif = nc_route_oif(skb, pkt);
+	return nc_cls_lookup(cls, &pkt->key);
+}
+
+/**
+ * nc_rule_match - the rule the rule table gives a received packet
+ * @ncd: the device it was received on
+ * @skb: the packet
+ * @pkt: its parse state (its key's oif is filled in if rules need it)
+ *
+ * What the receive handler looks up after the consumers' hooks, for a
+ * consumer that must know before it takes a packet whether a rule would
+ * (NAT: a port forward comes before a binding of its port).
+ * Context: RCU read side (the receive path).
+ * Return: the rule, or NULL.
+ */
+const struct nc_rule *nc_rule_match(struct nc_dev *ncd, struct sk_buff *skb,
+				    struct nc_pkt *pkt)
+{
+	const struct nc_cls *cls = rcu_dereference(ncd->nn->cls);
+
+	return cls ? nc_rule_lookup(cls, skb, pkt) : NULL;
+}
+EXPORT_SYMBOL_GPL(nc_rule_match);
+
 static rx_handler_result_t nc_rx_handler(struct sk_buff **pskb)
 {
 	struct sk_buff *skb = *pskb;
@@ -108,9 +137,7 @@ static rx_handler_result_t nc_rx_handler(struct sk_buff **pskb)
 			return nc_rx_drop(ncd, skb, NETCHANNEL_REASON_NOMEM);
 		goto pass;
 	}
-	if (nc_cls_needs_oif(cls))
-		pkt.key.oif = nc_route_oif(skb, &pkt);
-	rule = nc_cls_lookup(cls, &pkt.key);
+	rule = nc_rule_lookup(cls, skb, &pkt);
 	if (!rule)
 		goto pass;
 	nc_counters_inc(ncd->stats, NC_DEV_MATCHED);

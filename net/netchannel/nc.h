@@ -408,6 +408,8 @@ void nc_consumers_unlock_edit(void);
 const struct nc_consumer *nc_consumer_find(u32 verdict);
 enum nc_hook_ret nc_consumers_rx(struct nc_dev *ncd, struct sk_buff *skb,
 				 struct nc_pkt *pkt);
+const struct nc_rule *nc_rule_match(struct nc_dev *ncd, struct sk_buff *skb,
+				    struct nc_pkt *pkt);
 void nc_consumers_netns_add(struct nc_net *nn);
 void nc_consumers_netns_del(struct nc_net *nn);
 

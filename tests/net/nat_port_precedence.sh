@@ -15,11 +15,13 @@
 #      r1's socket: four new inside ports get exactly two mappings, the
 #      free ports, and two `no-port` drops; a flood of 200 more first
 #      packets to the exhausted range is counted, port for port.
-#   4. a port forward added after a binding took its port: h2's mapping
-#      of UDP 8080 keeps outside port 8080 (no rule yet); then the dnat
-#      rule for 8080 comes, and s1's new requests to 192.0.2.1:8080 reach
-#      h1 (before: dropped as `filtered` by the binding), while h2's own
-#      flow still carries its peer's replies.
+#   4. port forwards added after bindings took their ports, with
+#      masquerade `filtering eif`: h2's mappings of UDP 8080 and 8081 keep
+#      those outside ports (no rule yet); then a forward of
+#      192.0.2.1:8080 and one of 8081 on another address (192.0.2.99)
+#      come.  A new peer (s2) reaches h1 through 192.0.2.1:8080 (before:
+#      the binding took it), and still reaches h2 through 8081, which no
+#      rule takes for 192.0.2.1; h2's own flow carries its peer's replies.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/nat_lib.sh"
 nat_require
@@ -125,21 +127,30 @@ check_eq "range: forward still answered" "ok 2" \
 # --- 4. a forward added later wins over a binding of its port ---
 ncnat r1 rule flush
 ncnat r1 flow flush
-ncnat r1 rule add oif out0 masquerade >/dev/null
+ncnat r1 rule add oif out0 masquerade filtering eif >/dev/null
 ctr_snap r1
-nsbg h2 python3 "$NAT_TOOL" --timeout 30 udp-recv 8080 --count 10 \
-	--hello 192.0.2.2:5000 --until late --ready /tmp/nat-ready-h2b >/tmp/nat-h2b.log
-settle 5 test -e /tmp/nat-ready-h2b
-check "late: h2's mapping made" wait_until 5 ctr_is r1 flows-created 1
+for p in 8080 8081; do
+	nsbg h2 python3 "$NAT_TOOL" --timeout 30 udp-recv $p --count 10 \
+		--hello 192.0.2.2:5000 --until late --ready /tmp/nat-ready-h2-$p >/tmp/nat-h2-$p.log
+	settle 5 test -e /tmp/nat-ready-h2-$p
+done
+check "late: h2's mappings made" wait_until 5 ctr_is r1 flows-created 2
 check_eq "late: h2's mapping keeps port 8080 (no forward yet)" 8080 outport 8080
+check_eq "late: h2's mapping keeps port 8081 (no forward yet)" 8081 outport 8081
 ncnat r1 rule add prio 5 daddr 192.0.2.1 proto udp dport 8080 dnat to 10.0.1.2:53 >/dev/null
-check_eq "late: s1 -> 192.0.2.1:8080 reaches h1 through the new forward" "ok 3" \
-	tool s1 udp-req 192.0.2.1:8080 --sport 46003 --count 3
+ncnat r1 rule add prio 5 daddr 192.0.2.99 proto udp dport 8081 dnat to 10.0.1.2:53 >/dev/null
+check_eq "late: s2 -> 192.0.2.1:8080 reaches h1 through the new forward" "ok 3" \
+	tool s2 udp-req 192.0.2.1:8080 --sport 46003 --count 3
+tool s2 udp-send 192.0.2.1 8081 --sport 46004 --payload late >/dev/null
+settle 5 grep -q '^got' /tmp/nat-h2-8081.log
+check_eq "late: s2 -> 192.0.2.1:8081 (forwarded on another address) still reaches h2" \
+	"198.51.100.2:46004 late
+got 1" cat /tmp/nat-h2-8081.log
 tool s1 udp-send 192.0.2.1 8080 --sport 5000 --payload late >/dev/null
-settle 5 grep -q '^got' /tmp/nat-h2b.log
-check_eq "late: h2 still gets its own peer's packet" "192.0.2.2:5000 late
-got 1" cat /tmp/nat-h2b.log
-check_eq "late: nothing filtered, the forward's flow made" "flows-created=2 filtered=0" \
-	ctr_deltas r1 flows-created filtered
+settle 5 grep -q '^got' /tmp/nat-h2-8080.log
+check_eq "late: h2 still gets its own peer's packet on 8080" "192.0.2.2:5000 late
+got 1" cat /tmp/nat-h2-8080.log
+check_eq "late: nothing filtered; the forward's flow and s2's to h2 made" \
+	"flows-created=4 filtered=0" ctr_deltas r1 flows-created filtered
 check_csum "no checksum errors"
 nc_done

@@ -20,16 +20,19 @@
  *
  * A binding made before the rule that forwards its port (the rule came
  * later) does not shadow the forward either: an unsolicited packet to a
- * forwarded port skips the binding and meets the rules (nc_nat_rx()); the
- * binding's own flows keep working, as their packets find the flows.
+ * port some dnat rule names is looked up in the rule table, and one a
+ * dnat rule takes skips the binding (nc_nat_rx()); the binding's own
+ * flows keep working, as their packets find the flows.
  *
  * Locking: the counts change under nc_nat_net::lock, at ruleset publish
  * and rule destruction (process context); the allocator reads them under
- * the same lock, the receive path without it (a count read while a rule
- * comes or goes is either).  The count arrays live until the NAT's netns
- * exit, which runs after the netns's devices are gone (no packet reads
- * them) and before the core's frees the netns's rules
- * (nc_nat_claims_exit()).
+ * the same lock, the receive path without it (a count is only a hint
+ * there: the rule table decides).  The count arrays live until the NAT's
+ * netns exit (nc_nat_claims_exit()), which runs before the core's frees
+ * the netns's rules, and when no packet reads them any more: at netns
+ * dismantle the devices are gone (their receive handlers unregistered,
+ * synchronize_net()); at rmmod the NAT unregisters its consumer, with a
+ * synchronize_rcu(), before its pernet exit.
  */
 #include <linux/mm.h>
 #include <net/inet_hashtables.h>
