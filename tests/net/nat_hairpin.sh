@@ -22,7 +22,10 @@
 #     are dropped (hairpin-wrong-dev), never forwarded to the inside; so
 #     is an ICMP port unreachable from s1 quoting the hairpin flow (it
 #     would reach h2 as about its packets to h1, and could tear down a
-#     connection).
+#     connection).  Also about a fresh (held) hairpin flow through an
+#     snat address r1 does not hold, in the way not used yet: its route
+#     is not known, so the error is judged by the other way's device
+#     (before: handed to r1's stack, which forwarded it to h1).
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/nat_lib.sh"
 nat_require
@@ -114,6 +117,27 @@ check_eq "forged error: not translated" "icmp-translated=0 hairpin-wrong-dev=1" 
 	ctr_deltas r1 icmp-translated hairpin-wrong-dev
 sleep 1
 check_eq "forged error: nothing reached h2" "" cat /tmp/nat-hp-err.log
+
+# the same about a fresh hairpin flow, through an address r1 does not hold
+# (its own would be a martian source for r1's stack), before the target
+# has answered: the error's way has no route yet
+ncnat r1 rule flush
+ncnat r1 flow flush
+ncnat r1 rule add oif out0 snat to 192.0.2.50 >/dev/null
+route s1 192.0.2.50/32 via 192.0.2.1
+nsbg h1 python3 "$ERR" sniff /tmp/nat-hp-err1.log /tmp/nat-hp-err1.ready 30
+settle 5 test -e /tmp/nat-hp-err1.ready
+check_eq "fresh: h2's mapping" "ok 1" tool h2 udp-req 192.0.2.2:7000 --sport 44002 --count 1
+check_eq "fresh: h1's mapping" "ok 1" tool h1 udp-req 192.0.2.2:7000 --sport 44001 --count 1
+ctr_snap r1
+tool h1 udp-send 192.0.2.50 44002 --sport 44001 --payload hp >/dev/null
+check "fresh: h1 -> h2's endpoint made a held flow" wait_until 5 ctr_is r1 filtered 1
+nsx s1 python3 "$ERR" send 192.0.2.50 3 3 0 192.0.2.50:44001 10.0.1.3:44002
+check "fresh: forged error dropped" wait_until 5 ctr_is r1 hairpin-wrong-dev 1
+check_eq "fresh: not translated" "icmp-translated=0 hairpin-wrong-dev=1" \
+	ctr_deltas r1 icmp-translated hairpin-wrong-dev
+sleep 1
+check_eq "fresh: nothing reached h1" "" cat /tmp/nat-hp-err1.log
 
 # --- TCP, eif: h1 connects to h2's listener through its outside endpoint ---
 ncnat r1 rule flush

@@ -379,8 +379,11 @@ static enum nc_hook_ret nc_nat_leave(struct nc_nat_net *nnn,
  * another device is an outside host's, claiming an inside source, and
  * must not reach the inside host as from the router; nor may an error
  * quoting the flow, which only an inside host or router can have seen.
- * And a held flow (nc_nat_create()) lets its initiator's packets pass
- * only once the other side has sent.  Context: RCU read side, softirq.
+ * @dst is the route the packet's way leaves by: NULL for the stack's
+ * (not judged), an ERR_PTR for an error whose device is not known (it
+ * fails).  And a held flow (nc_nat_create()) lets its initiator's packets
+ * pass only once the other side has sent.  Context: RCU read side,
+ * softirq.
  */
 static enum nc_hook_ret nc_nat_hairpin_check(struct nc_nat_net *nnn,
 					     const struct nc_nat_flow *f,
@@ -393,7 +396,7 @@ static enum nc_hook_ret nc_nat_hairpin_check(struct nc_nat_net *nnn,
 
 	if (likely(!(READ_ONCE(f->flags) & NC_NAT_F_HAIRPIN)))
 		return NC_HOOK_CONTINUE;
-	if (dst && dst->dev != skb->dev)
+	if (IS_ERR(dst) || (dst && dst->dev != skb->dev))
 		why = NC_NAT_R_HAIRPIN_DEV;
 	else if ((f->flags & NC_NAT_F_HELD) && dir == NC_NAT_DIR_OUT &&
 		 !(READ_ONCE(f->track.seen) & NC_NAT_SEEN_REPLY))
@@ -439,10 +442,10 @@ enum nc_hook_ret nc_nat_forward(struct nc_nat_net *nnn,
 
 /*
  * Forward an already translated ICMP error about @f the same way (counted
- * icmp-xlated once it is sent on); what the fast path does not take goes
- * to the stack (no error about an error), and so does one an IPsec policy
- * refuses: the stack judges it again (xfrm_out_fwd_icmp() and all), and
- * drops it if the policy says so.
+ * icmp-translated once the hairpin check passed it); what the fast path
+ * does not take goes to the stack (no error about an error), and so does
+ * one an IPsec policy refuses: the stack judges it again
+ * (xfrm_out_fwd_icmp() and all), and drops it if the policy says so.
  */
 enum nc_hook_ret nc_nat_forward_xlated(struct nc_nat_net *nnn,
 				       struct nc_nat_flow *f,
@@ -462,7 +465,15 @@ enum nc_hook_ret nc_nat_forward_xlated(struct nc_nat_net *nnn,
 
 	nc_nat_invert(&f->th[!dir].t, &to);
 	dst = nc_nat_way_dst(&f->way[dir], skb, to.dst, false);
-	ret = nc_nat_hairpin_check(nnn, f, dir, skb, pkt, dst);
+	/*
+	 * A hairpin flow's error is judged by the device its way leaves by,
+	 * or, while that is not known (the target has not answered yet), by
+	 * the other way's: both ways leave by the same inside device.  With
+	 * neither known, the error cannot be told from a forged one.
+	 */
+	ret = nc_nat_hairpin_check(nnn, f, dir, skb, pkt,
+				   dst ?: rcu_dereference(f->way[!dir].dst) ?:
+				   ERR_PTR(-ENOENT));
 	if (ret != NC_HOOK_CONTINUE)
 		return ret;
 	nc_nat_count(nnn, NC_NAT_R_ICMP_XLATED);
