@@ -105,18 +105,30 @@ check_eq "spoofed: dropped, none forwarded, no flow" \
 	ctr_deltas r1 flows-created filtered forwarded hairpin-wrong-dev
 nsx s1 ip addr del 10.0.1.2/32 dev v0
 nsx s1 ip addr del 10.0.1.3/32 dev v0
+ERR="$NC_TOP/tests/net/icmp_err.py"
+# sniff NS: icmp_err.py's listener in NS, writing /tmp/nat-hp-err-NS.log
+sniff() {
+	nsbg "$1" python3 "$ERR" sniff "/tmp/nat-hp-err-$1.log" "/tmp/nat-hp-err-$1.ready" 30
+	settle 5 test -e "/tmp/nat-hp-err-$1.ready"
+}
+# forged LABEL NS ARGS...: s1 sends an ICMP error (icmp_err.py send ARGS)
+# about a hairpin flow: dropped as from the wrong device, untranslated,
+# nothing reaches NS (sniffing)
+forged() {
+	local label=$1 to=$2
+	shift 2
+	ctr_snap r1
+	nsx s1 python3 "$ERR" send "$@"
+	check "$label: dropped" wait_until 5 ctr_is r1 hairpin-wrong-dev 1
+	check_eq "$label: not translated" "icmp-translated=0 hairpin-wrong-dev=1" \
+		ctr_deltas r1 icmp-translated hairpin-wrong-dev
+	sleep 1
+	check_eq "$label: nothing reached $to" "" cat "/tmp/nat-hp-err-$to.log"
+}
 # a forged error about the flow, as if h1's packet to h2's endpoint had
 # come back from outside: translated, it would reach h2 from 192.0.2.1
-ERR="$NC_TOP/tests/net/icmp_err.py"
-nsbg h2 python3 "$ERR" sniff /tmp/nat-hp-err.log /tmp/nat-hp-err.ready 30
-settle 5 test -e /tmp/nat-hp-err.ready
-ctr_snap r1
-nsx s1 python3 "$ERR" send 192.0.2.1 3 3 0 192.0.2.1:43002 10.0.1.2:43001
-check "forged error: dropped" wait_until 5 ctr_is r1 hairpin-wrong-dev 1
-check_eq "forged error: not translated" "icmp-translated=0 hairpin-wrong-dev=1" \
-	ctr_deltas r1 icmp-translated hairpin-wrong-dev
-sleep 1
-check_eq "forged error: nothing reached h2" "" cat /tmp/nat-hp-err.log
+sniff h2
+forged "forged error" h2 192.0.2.1 3 3 0 192.0.2.1:43002 10.0.1.2:43001
 
 # the same about a fresh hairpin flow, through an address r1 does not hold
 # (its own would be a martian source for r1's stack), before the target
@@ -125,19 +137,13 @@ ncnat r1 rule flush
 ncnat r1 flow flush
 ncnat r1 rule add oif out0 snat to 192.0.2.50 >/dev/null
 route s1 192.0.2.50/32 via 192.0.2.1
-nsbg h1 python3 "$ERR" sniff /tmp/nat-hp-err1.log /tmp/nat-hp-err1.ready 30
-settle 5 test -e /tmp/nat-hp-err1.ready
+sniff h1
 check_eq "fresh: h2's mapping" "ok 1" tool h2 udp-req 192.0.2.2:7000 --sport 44002 --count 1
 check_eq "fresh: h1's mapping" "ok 1" tool h1 udp-req 192.0.2.2:7000 --sport 44001 --count 1
 ctr_snap r1
 tool h1 udp-send 192.0.2.50 44002 --sport 44001 --payload hp >/dev/null
 check "fresh: h1 -> h2's endpoint made a held flow" wait_until 5 ctr_is r1 filtered 1
-nsx s1 python3 "$ERR" send 192.0.2.50 3 3 0 192.0.2.50:44001 10.0.1.3:44002
-check "fresh: forged error dropped" wait_until 5 ctr_is r1 hairpin-wrong-dev 1
-check_eq "fresh: not translated" "icmp-translated=0 hairpin-wrong-dev=1" \
-	ctr_deltas r1 icmp-translated hairpin-wrong-dev
-sleep 1
-check_eq "fresh: nothing reached h1" "" cat /tmp/nat-hp-err1.log
+forged "fresh: forged error" h1 192.0.2.50 3 3 0 192.0.2.50:44001 10.0.1.3:44002
 
 # --- TCP, eif: h1 connects to h2's listener through its outside endpoint ---
 ncnat r1 rule flush
