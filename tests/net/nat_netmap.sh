@@ -18,8 +18,11 @@
 #     the packets are translated, then left to the stack, which drops them;
 #   - r1's own addresses: h1's pings to r1 (10.0.1.1) are delivered as
 #     sent and answered (translated, r1 would answer 203.0.113.2, which
-#     it cannot route); s1's pings to 203.0.113.1, r1's 10.0.1.1 mapped,
-#     are dropped (netmap-local), never answered from 10.0.1.1;
+#     it cannot route); r1's own UDP to a closed port of h1 gets h1's
+#     port unreachable (refused); s1's pings to 203.0.113.1, r1's
+#     10.0.1.1 mapped, and to 203.0.113.255 (in0's broadcast) are dropped
+#     (netmap-local), never answered from 10.0.1.1; once r1 holds
+#     203.0.113.1 itself, s1's pings to it are r1's and answered;
 #   - TCP both ways through the mapping, compared byte for byte;
 #   - TCP without DF (h1 with path MTU discovery off, s1 announcing a
 #     9000-byte MSS): GSO packets whose segments are too big for out0 are
@@ -108,11 +111,36 @@ ctr_snap r1
 out=$(nsx h1 ping -c 2 -i 0.2 -W 2 10.0.1.1 2>&1) || true
 check_eq "to r1 itself: delivered as sent, answered" "2 packets transmitted, 2 received" \
 	sh -c "echo '$out' | grep -o '[0-9]* packets transmitted, [0-9]* received'"
-out=$(nsx s1 ping -c 2 -i 0.2 -W 1 203.0.113.1 2>&1) || true
-check_eq "to r1's address mapped: not answered" "2 packets transmitted, 0 received" \
+check_eq "r1's own udp to h1's closed port: refused" refused nsx r1 python3 -c '
+import socket
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.settimeout(3)
+s.connect(("10.0.1.2", 9))
+try:
+    s.send(b"x")
+    s.recv(100)
+    print("answered")
+except ConnectionRefusedError:
+    print("refused")
+except OSError as e:
+    print(e)
+'
+for a in 203.0.113.1 203.0.113.255; do
+	out=$(nsx s1 ping -c 2 -i 0.2 -W 1 $a 2>&1) || true
+	check_eq "to $a (r1's in0 address or broadcast, mapped): not answered" \
+		"2 packets transmitted, 0 received" \
+		sh -c "echo '$out' | grep -o '[0-9]* packets transmitted, [0-9]* received'"
+done
+check_eq "r1's addresses: counters" "netmap-local=4 forwarded=0 icmp-no-flow=0" \
+	ctr_deltas r1 netmap-local forwarded icmp-no-flow
+nsx r1 ip addr add 203.0.113.1/32 dev out0
+ctr_snap r1
+out=$(nsx s1 ping -c 2 -i 0.2 -W 2 203.0.113.1 2>&1) || true
+check_eq "to 203.0.113.1, held by r1: answered by r1" "2 packets transmitted, 2 received" \
 	sh -c "echo '$out' | grep -o '[0-9]* packets transmitted, [0-9]* received'"
-check_eq "r1's addresses: counters" "netmap-local=2 forwarded=0" \
+check_eq "held by r1: counters" "netmap-local=0 forwarded=0" \
 	ctr_deltas r1 netmap-local forwarded
+nsx r1 ip addr del 203.0.113.1/32 dev out0
 
 head -c 2M /dev/urandom >/tmp/nat-file
 nsbg s1 python3 "$NAT_TOOL" --timeout 20 tcp-sink 5001 /tmp/nat-up --ready /tmp/nat-r1 >/tmp/nat-sink.log

@@ -130,7 +130,7 @@ ncnat r1 flow flush
 ncnat r1 rule add oif out0 masquerade filtering eif >/dev/null
 ctr_snap r1
 for p in 8080 8081; do
-	nsbg h2 python3 "$NAT_TOOL" --timeout 30 udp-recv $p --count 10 \
+	nsbg h2 python3 "$NAT_TOOL" --timeout 90 udp-recv $p --count 10 \
 		--hello 192.0.2.2:5000 --until late --ready /tmp/nat-ready-h2-$p >/tmp/nat-h2-$p.log
 	settle 5 test -e /tmp/nat-ready-h2-$p
 done

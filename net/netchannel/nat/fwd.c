@@ -379,11 +379,12 @@ static enum nc_hook_ret nc_nat_leave(struct nc_nat_net *nnn,
  * another device is an outside host's, claiming an inside source, and
  * must not reach the inside host as from the router; nor may an error
  * quoting the flow, which only an inside host or router can have seen.
- * @dst is the route the packet's way leaves by: NULL for the stack's
- * (not judged), an ERR_PTR for an error whose device is not known (it
- * fails).  And a held flow (nc_nat_create()) lets its initiator's packets
- * pass only once the other side has sent.  Context: RCU read side,
- * softirq.
+ * @dst is the route the packet's way leaves by; with none (the input
+ * route failed: with rp_filter, a spoofed source on the outside device
+ * fails it), the packet cannot be told from a spoofed one and is
+ * refused too.  And a held flow (nc_nat_create()) lets its initiator's
+ * packets pass only once the other side has sent.  Context: RCU read
+ * side, softirq.
  */
 static enum nc_hook_ret nc_nat_hairpin_check(struct nc_nat_net *nnn,
 					     const struct nc_nat_flow *f,
@@ -396,7 +397,7 @@ static enum nc_hook_ret nc_nat_hairpin_check(struct nc_nat_net *nnn,
 
 	if (likely(!(READ_ONCE(f->flags) & NC_NAT_F_HAIRPIN)))
 		return NC_HOOK_CONTINUE;
-	if (IS_ERR(dst) || (dst && dst->dev != skb->dev))
+	if (!dst || dst->dev != skb->dev)
 		why = NC_NAT_R_HAIRPIN_DEV;
 	else if ((f->flags & NC_NAT_F_HELD) && dir == NC_NAT_DIR_OUT &&
 		 !(READ_ONCE(f->track.seen) & NC_NAT_SEEN_REPLY))
@@ -468,12 +469,11 @@ enum nc_hook_ret nc_nat_forward_xlated(struct nc_nat_net *nnn,
 	/*
 	 * A hairpin flow's error is judged by the device its way leaves by,
 	 * or, while that is not known (the target has not answered yet), by
-	 * the other way's: both ways leave by the same inside device.  With
-	 * neither known, the error cannot be told from a forged one.
+	 * the other way's: both ways leave by the same inside device.
 	 */
 	ret = nc_nat_hairpin_check(nnn, f, dir, skb, pkt,
-				   dst ?: rcu_dereference(f->way[!dir].dst) ?:
-				   ERR_PTR(-ENOENT));
+				   dst ?: nc_nat_way_dst(&f->way[!dir], skb, 0,
+							 false));
 	if (ret != NC_HOOK_CONTINUE)
 		return ret;
 	nc_nat_count(nnn, NC_NAT_R_ICMP_XLATED);
@@ -521,6 +521,28 @@ struct dst_entry *nc_nat_input_route(struct sk_buff *skb, __be32 saddr,
 		return rt->rt_type == RTN_UNICAST ? ERR_PTR(-EOPNOTSUPP) : NULL;
 	}
 	return &rt->dst;
+}
+
+/**
+ * nc_nat_for_router - is @addr one the router takes as its own?
+ * @net: the netns
+ * @dev: the device a packet to @addr came in on (its VRF's table counts)
+ * @addr: the address
+ *
+ * Its own addresses, and broadcast and multicast ones, which it receives.
+ * Context: RCU read side.
+ */
+bool nc_nat_for_router(struct net *net, const struct net_device *dev,
+		       __be32 addr)
+{
+	switch (inet_addr_type_dev_table(net, dev, addr)) {
+	case RTN_LOCAL:
+	case RTN_BROADCAST:
+	case RTN_MULTICAST:
+		return true;
+	default:
+		return false;
+	}
 }
 
 /**
@@ -572,17 +594,19 @@ enum nc_hook_ret nc_nat_forward_stateless(struct nc_nat_net *nnn,
 		if (IS_ERR(dst))
 			dst = NULL;
 	}
-	/*
-	 * The router's own packets are no netmap's: the engine sees received
-	 * packets only, so the router's answers would leave untranslated,
-	 * from or to an inside address.  One mapped back to an address of
-	 * the router (an outside address whose inside twin is the router's
-	 * own, such as the gateway of the mapped prefix) is dropped; one
-	 * from a mapped host to the router is delivered as it was sent.
-	 */
-	if (!dst && inet_addr_type_dev_table(nnn->net, skb->dev, out.dst) ==
-		    RTN_LOCAL) {
-		if (field == NC_FIELD_SADDR)
+	if (!dst && nc_nat_for_router(nnn->net, skb->dev, out.dst)) {
+		/*
+		 * The router's own packets are no netmap's: the engine sees
+		 * received packets only, so the router's answers would leave
+		 * untranslated, from or to an inside address.  One from a
+		 * mapped host to the router, or one to an address the router
+		 * holds on the outside too, is delivered as it was sent; one
+		 * mapped back onto the router (an outside address whose inside
+		 * twin is the router's, such as the mapped prefix's gateway,
+		 * or its broadcast) is dropped.
+		 */
+		if (field == NC_FIELD_SADDR ||
+		    nc_nat_for_router(nnn->net, skb->dev, iph->daddr))
 			return NC_HOOK_PASS;
 		nc_nat_count(nnn, NC_NAT_R_NETMAP_LOCAL);
 		pkt->reason = NETCHANNEL_REASON_CONSUMER;

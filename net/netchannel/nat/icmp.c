@@ -223,13 +223,15 @@ static enum nc_hook_ret nc_nat_icmp_netmap(struct nc_nat_net *nnn,
 
 	if (nc_nat_netmap_addr(nnn, quote->src, true, &to.src))
 		field = NC_FIELD_DADDR;
-	else if (nc_nat_netmap_addr(nnn, quote->dst, false, &to.dst) &&
-		 inet_addr_type(nnn->net, quote->src) != RTN_LOCAL)
-		field = NC_FIELD_SADDR;	/* not about the router's own packet */
+	else if (nc_nat_netmap_addr(nnn, quote->dst, false, &to.dst))
+		field = NC_FIELD_SADDR;
 	else
 		return NC_HOOK_CONTINUE;
 	if (pkt->key.dst.ip != quote->src)
 		return nc_nat_icmp_drop(nnn, pkt, NC_NAT_R_ICMP_MISMATCH);
+	/* about the router's own packet: for it, as it was sent */
+	if (nc_nat_for_router(nnn->net, skb->dev, quote->src))
+		return NC_HOOK_PASS;
 	if (!nc_nat_icmp_csum_ok(skb, pkt))
 		return nc_nat_icmp_drop(nnn, pkt, NC_NAT_R_ICMP_BAD_CSUM);
 	if (!nc_nat_icmp_quote_to(skb, pkt, ioff, &to))

@@ -411,6 +411,8 @@ int nc_nat_icmp_inner(struct sk_buff *skb, unsigned int ioff,
 enum nc_hook_ret nc_nat_forward(struct nc_nat_net *nnn,
 				struct nc_nat_flow *f, enum nc_nat_dir dir,
 				struct sk_buff *skb, struct nc_pkt *pkt);
+bool nc_nat_for_router(struct net *net, const struct net_device *dev,
+		       __be32 addr);
 enum nc_hook_ret nc_nat_forward_xlated(struct nc_nat_net *nnn,
 				       struct nc_nat_flow *f,
 				       enum nc_nat_dir dir,

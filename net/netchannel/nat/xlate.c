@@ -319,7 +319,9 @@ static bool nc_nat_forward_first(struct nc_nat_net *nnn, struct nc_dev *ncd,
 	if (!nc_nat_forwarded(nnn, t->proto, t->dport))
 		return false;
 	rule = nc_rule_match(ncd, skb, pkt);
-	return rule && rule->verdict == NETCHANNEL_VERDICT_DNAT;
+	/* a forward of a whole address reserves no port (claim.c) */
+	return rule && rule->verdict == NETCHANNEL_VERDICT_DNAT &&
+	       (rule->match.present & NC_M_DPORT);
 }
 
 /**
