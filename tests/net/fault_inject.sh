@@ -39,9 +39,12 @@ state() {
 # inject LABEL UNDO -- CMD...: CMD (an ncnat command line for r1, without
 # the binary) under fail-nth 1, 2, ... until a run allocates no more;
 # UNDO (a shell command) brings the state back after a successful run.
+# With $INJECT_ARGS set, CMD is what that command prints, asked before
+# every run (an undo may renumber what CMD names, such as rule handles).
 inject() {
 	local label=$1 undo=$2 n=0 before after got res bad=0 inj=0
 	shift 3
+	[ -z "${INJECT_ARGS:-}" ] || set -- $($INJECT_ARGS)
 	before=$(state r1)
 	ncnat r1 "$@" >/dev/null || { fail "fault: $label: clean run"; return; }
 	after=$(state r1)
@@ -49,6 +52,7 @@ inject() {
 	[ "$(state r1)" = "$before" ] || { fail "fault: $label: undo restores"; return; }
 	while [ $n -lt 400 ]; do
 		n=$((n + 1))
+		[ -z "${INJECT_ARGS:-}" ] || set -- $($INJECT_ARGS)
 		res=$($FT nth $n "$NCNAT_BIN" -n "$(ns r1)" "$@" 2>/dev/null | tail -n 1)
 		got=$(state r1)
 		# a failed run must have left $before, which is then still
@@ -103,9 +107,14 @@ inject "load" "ncnat r1 rule flush" -- load $rules
 ncnat r1 load $rules
 inject "load over a ruleset" "ncnat r1 load $rules" -- load $rules
 inject "rule flush" "ncnat r1 load $rules" -- rule flush
-h=$(ncnat r1 -j rule list | python3 -c 'import json, sys; print(json.load(sys.stdin)[0]["handle"])')
-inject "rule del" "ncnat r1 load $rules" -- rule del handle "$h"
-inject "timeout set" "ncnat r1 timeout set udp 30 max-mappings 65536" -- \
+# (the undo, a load, gives the rules new handles)
+del_first() {
+	echo "rule del handle $(ncnat r1 -j rule list |
+		python3 -c 'import json, sys; print(json.load(sys.stdin)[0]["handle"])')"
+}
+INJECT_ARGS=del_first inject "rule del" "ncnat r1 load $rules" --
+setting() { ncnat r1 timeout list | awk -v k="$1" '$1 == k { print $2 }'; }
+inject "timeout set" "ncnat r1 timeout set udp $(setting udp) max-mappings $(setting max-mappings)" -- \
 	timeout set udp 77 max-mappings 1234
 udp_echo s1 /tmp/nat-echo-s1.log
 for p in 1 2 3 4 5 6 7 8; do
