@@ -57,7 +57,7 @@ check-qemu: deps
 # kmemleak and fault injection (tests/sanitize/build.sh, cached in
 # $(NC_CACHE)/x86-san), the modules built against it, the fuzzers, the
 # fault injection and the NAT/filter scenarios in one QEMU boot.
-SAN_SCENARIOS ?= fault_inject fuzz_netlink fuzz_packets stress_smp edge_forwarding \
+SAN_SCENARIOS ?= fault_inject fault_inject_data fuzz_netlink fuzz_packets stress_smp edge_forwarding \
 	malformed bad_netlink filter_match filter_priority replace_atomic module_unload \
 	dev_lifecycle netns_isolation unprivileged nat_dnat nat_masquerade nat_netmap \
 	nat_filtering nat_icmp nat_icmp_errors nat_exhaustion nat_tcp_state nat_routing \
