@@ -148,15 +148,20 @@ forged "fresh: forged error" h1 192.0.2.50 3 3 0 192.0.2.50:44001 10.0.1.3:44002
 # source, under strict reverse path filtering: its input route fails, so
 # the device it should arrive on cannot be checked by the route; it must
 # not pass as h2's answer (which would release the hold) nor reach h1
+# (a held flow of its own, made just now: unreplied, a flow lives 30 s)
+check_eq "rp_filter: h1's mapping" "ok 1" tool h1 udp-req 192.0.2.2:7000 --sport 44003 --count 1
+ctr_snap r1
+tool h1 udp-send 192.0.2.50 44002 --sport 44003 --payload hp >/dev/null
+check "rp_filter: h1 -> h2's endpoint made a held flow" wait_until 5 ctr_is r1 filtered 1
 nsx r1 sysctl -qw net.ipv4.conf.all.rp_filter=1 net.ipv4.conf.out0.rp_filter=1
 nsx s1 ip addr add 10.0.1.3/32 dev v0
 ctr_snap r1
-tool s1 udp-send 192.0.2.50 44001 --bind 10.0.1.3 --sport 44002 --payload spoof
+tool s1 udp-send 192.0.2.50 44003 --bind 10.0.1.3 --sport 44002 --payload spoof
 check "rp_filter: spoofed packet of the held flow dropped" \
 	wait_until 5 ctr_is r1 hairpin-wrong-dev 1
 check_eq "rp_filter: not passed on" "forwarded=0 punt-route=0 hairpin-wrong-dev=1" \
 	ctr_deltas r1 forwarded punt-route hairpin-wrong-dev
-tool h1 udp-send 192.0.2.50 44002 --sport 44001 --payload hp >/dev/null
+tool h1 udp-send 192.0.2.50 44002 --sport 44003 --payload hp >/dev/null
 check "rp_filter: the flow is still held (h1's packet filtered)" \
 	wait_until 5 ctr_is r1 filtered 1
 nsx s1 ip addr del 10.0.1.3/32 dev v0

@@ -524,25 +524,20 @@ struct dst_entry *nc_nat_input_route(struct sk_buff *skb, __be32 saddr,
 }
 
 /**
- * nc_nat_for_router - is @addr one the router takes as its own?
+ * nc_nat_for_router - is @addr one of the router's own addresses?
  * @net: the netns
  * @dev: the device a packet to @addr came in on (its VRF's table counts)
  * @addr: the address
  *
- * Its own addresses, and broadcast and multicast ones, which it receives.
+ * Only its unicast addresses: a packet to a broadcast or multicast address
+ * may still be forwarded by the stack (bc_forwarding, multicast routing),
+ * so it is translated as any other.
  * Context: RCU read side.
  */
 bool nc_nat_for_router(struct net *net, const struct net_device *dev,
 		       __be32 addr)
 {
-	switch (inet_addr_type_dev_table(net, dev, addr)) {
-	case RTN_LOCAL:
-	case RTN_BROADCAST:
-	case RTN_MULTICAST:
-		return true;
-	default:
-		return false;
-	}
+	return inet_addr_type_dev_table(net, dev, addr) == RTN_LOCAL;
 }
 
 /**
@@ -599,15 +594,17 @@ enum nc_hook_ret nc_nat_forward_stateless(struct nc_nat_net *nnn,
 		 * The router's own packets are no netmap's: the engine sees
 		 * received packets only, so the router's answers would leave
 		 * untranslated, from or to an inside address.  One from a
-		 * mapped host to the router, or one to an address the router
-		 * holds on the outside too, is delivered as it was sent; one
-		 * mapped back onto the router (an outside address whose inside
-		 * twin is the router's, such as the mapped prefix's gateway,
-		 * or its broadcast) is dropped.
+		 * mapped host to the router (a netmap rule's) is delivered as
+		 * it was sent; one to an address the router holds on the
+		 * outside too goes on to the rule table untranslated, as any
+		 * packet for the router; one mapped back onto the router (an
+		 * outside address whose inside twin is the router's, such as
+		 * the mapped prefix's gateway) is dropped.
 		 */
-		if (field == NC_FIELD_SADDR ||
-		    nc_nat_for_router(nnn->net, skb->dev, iph->daddr))
+		if (field == NC_FIELD_SADDR)
 			return NC_HOOK_PASS;
+		if (nc_nat_for_router(nnn->net, skb->dev, iph->daddr))
+			return NC_HOOK_CONTINUE;
 		nc_nat_count(nnn, NC_NAT_R_NETMAP_LOCAL);
 		pkt->reason = NETCHANNEL_REASON_CONSUMER;
 		return NC_HOOK_DROP;

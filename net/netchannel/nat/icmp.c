@@ -229,9 +229,12 @@ static enum nc_hook_ret nc_nat_icmp_netmap(struct nc_nat_net *nnn,
 		return NC_HOOK_CONTINUE;
 	if (pkt->key.dst.ip != quote->src)
 		return nc_nat_icmp_drop(nnn, pkt, NC_NAT_R_ICMP_MISMATCH);
-	/* about the router's own packet: for it, as it was sent */
+	/*
+	 * About the router's own packet: for it, as it was sent, through
+	 * the rule table (nc_nat_hook_run() lets it by a netmap rule)
+	 */
 	if (nc_nat_for_router(nnn->net, skb->dev, quote->src))
-		return NC_HOOK_PASS;
+		return NC_HOOK_CONTINUE;
 	if (!nc_nat_icmp_csum_ok(skb, pkt))
 		return nc_nat_icmp_drop(nnn, pkt, NC_NAT_R_ICMP_BAD_CSUM);
 	if (!nc_nat_icmp_quote_to(skb, pkt, ioff, &to))

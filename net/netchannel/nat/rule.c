@@ -101,6 +101,10 @@ static enum nc_hook_ret nc_nat_hook_run(struct sk_buff *skb,
 		return NC_HOOK_PASS;
 	if (r->verdict == NETCHANNEL_VERDICT_NETMAP) {
 		if (unlikely(nc_nat_icmp_quotes(skb, pkt))) {
+			/* about the router's own packet (nc_nat_icmp_error()) */
+			if (nc_nat_for_router(r->nnn->net, skb->dev,
+					      pkt->key.dst.ip))
+				return NC_HOOK_PASS;
 			nc_nat_count(r->nnn, NC_NAT_R_ICMP_NO_FLOW);
 			pkt->reason = NETCHANNEL_REASON_CONSUMER;
 			return NC_HOOK_DROP;
