@@ -102,12 +102,12 @@ udp_echo() {
 # ADDR:PORT, compared byte for byte; the sink writes its peer to
 # /tmp/nat-sink-PORT.log
 upload() {
-	local label=$1 n=$2 addr=$3 port=$4 file=$5
-	nsbg "$n" python3 "$NAT_TOOL" --timeout 30 tcp-sink "$port" "/tmp/nat-up-$port" \
+	local label=$1 n=$2 addr=$3 port=$4 file=$5 t=${6:-30}
+	nsbg "$n" python3 "$NAT_TOOL" --timeout "$t" tcp-sink "$port" "/tmp/nat-up-$port" \
 		--ready "/tmp/nat-ready-$port" >"/tmp/nat-sink-$port.log"
-	settle 5 test -e "/tmp/nat-ready-$port"
+	settle 20 test -e "/tmp/nat-ready-$port"
 	check_eq "$label: upload h1 -> $n" "sent" \
-		tool h1 --timeout 30 tcp-send "$addr" "$port" "$file"
+		tool h1 --timeout "$t" tcp-send "$addr" "$port" "$file"
 	settle 10 grep -q . "/tmp/nat-sink-$port.log"
 	check "$label: upload identical" cmp "$file" "/tmp/nat-up-$port"
 }
