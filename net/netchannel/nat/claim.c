@@ -203,24 +203,39 @@ bool nc_nat_local_sock(struct net *net, u8 proto, __be32 saddr, __be16 sport,
 	}
 }
 
+/* Does a dnat rule name outside port @port of @proto?  Any lock, or none. */
+static bool nc_nat_port_claimed(struct nc_nat_net *nnn, int i, __be16 port)
+{
+	/* pairs with the release in nc_nat_claim_prepare(): zeroed counts */
+	const u32 *counts = smp_load_acquire(&nnn->claims[i]);
+
+	return counts && READ_ONCE(counts[ntohs(port)]);
+}
+
 /**
- * nc_nat_forwarded - does a port forward answer on this outside port?
+ * nc_nat_forward_first - does a port forward take this unsolicited packet?
  * @nnn: the netns
- * @proto: the protocol
- * @port: the outside port
+ * @ncd: the device it came in on
+ * @skb: the packet, to a bound outside port
+ * @pkt: its parse state
+ * @t: its tuple
  *
+ * The counts tell cheaply whether any dnat rule names the port; the rule
+ * table, whether one takes this packet (its address, device, priority
+ * and all), as it would once the binding let the packet by.
  * Context: RCU read side (softirq), no lock.
  */
-bool nc_nat_forwarded(struct nc_nat_net *nnn, u8 proto, __be16 port)
+bool nc_nat_forward_first(struct nc_nat_net *nnn, struct nc_dev *ncd,
+			  struct sk_buff *skb, struct nc_pkt *pkt,
+			  const struct nc_nat_tuple *t)
 {
-	int i = nc_nat_claim_idx(proto);
-	const u32 *counts;
+	int i = nc_nat_claim_idx(t->proto);
+	const struct nc_rule *rule;
 
-	if (i < 0)
+	if (i < 0 || !nc_nat_port_claimed(nnn, i, t->dport))
 		return false;
-	/* pairs with the release in nc_nat_claim_prepare(): zeroed counts */
-	counts = smp_load_acquire(&nnn->claims[i]);
-	return counts && READ_ONCE(counts[ntohs(port)]);
+	rule = nc_rule_match(ncd, skb, pkt);
+	return rule && nc_nat_claims(rule, t->proto);
 }
 
 /**
@@ -239,7 +254,7 @@ bool nc_nat_claimed(struct nc_nat_net *nnn, const struct nc_nat_ep *out,
 
 	if (i < 0)
 		return false;
-	if (nnn->claims[i] && nnn->claims[i][ntohs(out->port)])
+	if (nc_nat_port_claimed(nnn, i, out->port))
 		return true;
 	return nc_nat_local_sock(nnn->net, out->proto, remote, rport,
 				 out->addr, out->port);

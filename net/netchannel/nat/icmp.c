@@ -13,9 +13,10 @@
  * destination is not the quote's source is forged (or lost its way) and
  * is dropped, as is one with a bad ICMP checksum, one about an outside
  * endpoint no flow uses any more, and one about a hairpin flow that did
- * not come from the inside (nc_nat_forward_xlated()).  Whoever sent an error, its
- * outer source is translated as the flow's packets are in its direction
- * (RFC 5508 REQ-4, as netfilter's nf_nat_icmp_reply_translation does):
+ * not come from the inside (nc_nat_forward_xlated()).  Whoever sent an
+ * error, its outer source is translated as the flow's packets are in its
+ * direction (RFC 5508 REQ-4, as netfilter's nf_nat_icmp_reply_translation
+ * does):
  * an inside router's error leaves with the outside address, never with
  * its private one.  Errors about netmap packets, which have no flow, are
  * translated by the netmap prefixes.  Errors neither refresh nor end a

@@ -363,7 +363,9 @@ void nc_nat_claim_withdraw(struct nc_nat_net *nnn, const struct nc_rule *rule);
 void nc_nat_claims_exit(struct nc_nat_net *nnn);
 bool nc_nat_local_sock(struct net *net, u8 proto, __be32 saddr, __be16 sport,
 		       __be32 daddr, __be16 dport);
-bool nc_nat_forwarded(struct nc_nat_net *nnn, u8 proto, __be16 port);
+bool nc_nat_forward_first(struct nc_nat_net *nnn, struct nc_dev *ncd,
+			  struct sk_buff *skb, struct nc_pkt *pkt,
+			  const struct nc_nat_tuple *t);
 bool nc_nat_claimed(struct nc_nat_net *nnn, const struct nc_nat_ep *out,
 		    __be32 remote, __be16 rport);
 

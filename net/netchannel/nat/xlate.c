@@ -303,27 +303,6 @@ static enum nc_hook_ret nc_nat_hairpin(struct nc_nat_net *nnn,
 				       struct sk_buff *skb, struct nc_pkt *pkt,
 				       const struct nc_nat_tuple *t);
 
-/*
- * Does a port forward take an unsolicited packet to a bound outside port?
- * The claim counts tell cheaply whether any dnat rule names the port; the
- * rule table, whether one takes this packet (its address, device,
- * priority and all), as it would once the binding let the packet by.
- * Context: RCU read side, softirq.
- */
-static bool nc_nat_forward_first(struct nc_nat_net *nnn, struct nc_dev *ncd,
-				 struct sk_buff *skb, struct nc_pkt *pkt,
-				 const struct nc_nat_tuple *t)
-{
-	const struct nc_rule *rule;
-
-	if (!nc_nat_forwarded(nnn, t->proto, t->dport))
-		return false;
-	rule = nc_rule_match(ncd, skb, pkt);
-	/* a forward of a whole address reserves no port (claim.c) */
-	return rule && rule->verdict == NETCHANNEL_VERDICT_DNAT &&
-	       (rule->match.present & NC_M_DPORT);
-}
-
 /**
  * nc_nat_rx - the consumer's receive hook: packets of known flows
  * @ncd: the attached device
