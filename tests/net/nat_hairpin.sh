@@ -59,13 +59,13 @@ round() {
 	peer h2 "$p2" "$p1" "wait:/tmp/nat-hp-1,send,reply,ready:/tmp/nat-hp-2,wait:/tmp/nat-hp-go,to:192.0.2.1:$p1,send,reply"
 	settle 10 test -e /tmp/nat-hp-3
 	# h1's first packet to h2 makes the flow (held with adf and apdf)
-	check "$mode: h1 -> h2's endpoint made a flow" wait_until 5 ctr_is r1 flows-created 3
+	check "$mode: h1 -> h2's endpoint made a flow" wait_until 15 ctr_is r1 flows-created 3
 	check "$mode: h1's first packet: $filtered filtered" \
-		wait_until 5 ctr_is r1 filtered "$filtered"
+		wait_until 15 ctr_is r1 filtered "$filtered"
 	touch /tmp/nat-hp-go
 	settle 10 lines_at_least /tmp/nat-hp-h1.log 5
 	settle 10 lines_at_least /tmp/nat-hp-h2.log 4
-	settle 5 ctr_is r1 forwarded "$fwd"
+	settle 30 ctr_is r1 forwarded "$fwd"
 	check_eq "$mode: h1 heard s1, then h2 from its outside endpoint" "send: ok
 reply: 32 bytes from 192.0.2.2:7000
 send: ok
@@ -99,7 +99,7 @@ tool s1 udp-send 192.0.2.1 43002 --bind 10.0.1.2 --sport 43009 --payload spoof
 # both tuples of the live hairpin flow, from the outside device
 tool s1 udp-send 192.0.2.1 43002 --bind 10.0.1.2 --sport 43001 --payload spoof
 tool s1 udp-send 192.0.2.1 43001 --bind 10.0.1.3 --sport 43002 --payload spoof
-check "spoofed: all handled" wait_until 5 ctr_is r1 hairpin-wrong-dev 2
+check "spoofed: all handled" wait_until 15 ctr_is r1 hairpin-wrong-dev 2
 check_eq "spoofed: dropped, none forwarded, no flow" \
 	"flows-created=0 filtered=1 forwarded=0 hairpin-wrong-dev=2" \
 	ctr_deltas r1 flows-created filtered forwarded hairpin-wrong-dev
@@ -109,7 +109,7 @@ ERR="$NC_TOP/tests/net/icmp_err.py"
 # sniff NS: icmp_err.py's listener in NS, writing /tmp/nat-hp-err-NS.log
 sniff() {
 	nsbg "$1" python3 "$ERR" sniff "/tmp/nat-hp-err-$1.log" "/tmp/nat-hp-err-$1.ready" 120
-	settle 5 test -e "/tmp/nat-hp-err-$1.ready"
+	settle 30 test -e "/tmp/nat-hp-err-$1.ready"
 }
 # forged LABEL NS ARGS...: s1 sends an ICMP error (icmp_err.py send ARGS)
 # about a hairpin flow: dropped as from the wrong device, untranslated,
@@ -119,7 +119,7 @@ forged() {
 	shift 2
 	ctr_snap r1
 	nsx s1 python3 "$ERR" send "$@"
-	check "$label: dropped" wait_until 5 ctr_is r1 hairpin-wrong-dev 1
+	check "$label: dropped" wait_until 15 ctr_is r1 hairpin-wrong-dev 1
 	check_eq "$label: not translated" "icmp-translated=0 hairpin-wrong-dev=1" \
 		ctr_deltas r1 icmp-translated hairpin-wrong-dev
 	sleep 1
@@ -142,7 +142,7 @@ check_eq "fresh: h2's mapping" "ok 1" tool h2 udp-req 192.0.2.2:7000 --sport 440
 check_eq "fresh: h1's mapping" "ok 1" tool h1 udp-req 192.0.2.2:7000 --sport 44001 --count 1
 ctr_snap r1
 tool h1 udp-send 192.0.2.50 44002 --sport 44001 --payload hp >/dev/null
-check "fresh: h1 -> h2's endpoint made a held flow" wait_until 5 ctr_is r1 filtered 1
+check "fresh: h1 -> h2's endpoint made a held flow" wait_until 15 ctr_is r1 filtered 1
 forged "fresh: forged error" h1 192.0.2.50 3 3 0 192.0.2.50:44001 10.0.1.3:44002
 # and a packet of the held flow from outside, with h2's inside address as
 # source, under strict reverse path filtering: its input route fails, so
@@ -152,18 +152,18 @@ forged "fresh: forged error" h1 192.0.2.50 3 3 0 192.0.2.50:44001 10.0.1.3:44002
 check_eq "rp_filter: h1's mapping" "ok 1" tool h1 udp-req 192.0.2.2:7000 --sport 44003 --count 1
 ctr_snap r1
 tool h1 udp-send 192.0.2.50 44002 --sport 44003 --payload hp >/dev/null
-check "rp_filter: h1 -> h2's endpoint made a held flow" wait_until 5 ctr_is r1 filtered 1
+check "rp_filter: h1 -> h2's endpoint made a held flow" wait_until 15 ctr_is r1 filtered 1
 nsx r1 sysctl -qw net.ipv4.conf.all.rp_filter=1 net.ipv4.conf.out0.rp_filter=1
 nsx s1 ip addr add 10.0.1.3/32 dev v0
 ctr_snap r1
 tool s1 udp-send 192.0.2.50 44003 --bind 10.0.1.3 --sport 44002 --payload spoof
 check "rp_filter: spoofed packet of the held flow dropped" \
-	wait_until 5 ctr_is r1 hairpin-wrong-dev 1
+	wait_until 15 ctr_is r1 hairpin-wrong-dev 1
 check_eq "rp_filter: not passed on" "forwarded=0 punt-route=0 hairpin-wrong-dev=1" \
 	ctr_deltas r1 forwarded punt-route hairpin-wrong-dev
 tool h1 udp-send 192.0.2.50 44002 --sport 44003 --payload hp >/dev/null
 check "rp_filter: the flow is still held (h1's packet filtered)" \
-	wait_until 5 ctr_is r1 filtered 1
+	wait_until 15 ctr_is r1 filtered 1
 nsx s1 ip addr del 10.0.1.3/32 dev v0
 nsx r1 sysctl -qw net.ipv4.conf.all.rp_filter=0 net.ipv4.conf.out0.rp_filter=0
 
@@ -174,10 +174,10 @@ ncnat r1 rule add oif out0 masquerade filtering eif >/dev/null
 head -c 1M /dev/urandom >/tmp/nat-file
 nsbg s1 python3 "$NAT_TOOL" --timeout 20 tcp-serve 7001 /tmp/nat-file --ready /tmp/nat-stun-tcp \
 	>/tmp/nat-stun-tcp.log
-settle 5 test -e /tmp/nat-stun-tcp
+settle 30 test -e /tmp/nat-stun-tcp
 check_eq "tcp: h2 fetches from s1 from port 40080" "fetched" \
 	tool h2 --timeout 20 tcp-fetch 192.0.2.2 7001 /tmp/nat-got --sport 40080
-settle 5 grep -q . /tmp/nat-stun-tcp.log
+settle 30 grep -q . /tmp/nat-stun-tcp.log
 check_eq "tcp: s1 saw h2's outside endpoint" "192.0.2.1:40080" cat /tmp/nat-stun-tcp.log
 ctr_snap r1
 upload "tcp hairpin" h2 192.0.2.1 40080 /tmp/nat-file

@@ -33,7 +33,7 @@ err() { local n=$1; shift; nsx "$n" python3 "$ERR" send "$@"; }
 sniff() {
 	rm -f "/tmp/nat-sniff-$1.ready"
 	nsbg "$1" python3 "$ERR" sniff "/tmp/nat-sniff-$1.log" "/tmp/nat-sniff-$1.ready" 120
-	settle 5 test -e "/tmp/nat-sniff-$1.ready"
+	settle 30 test -e "/tmp/nat-sniff-$1.ready"
 }
 
 udp_echo s1 /tmp/nat-echo.log
@@ -41,16 +41,16 @@ sniff s1
 sniff h2
 nsbg h1 python3 "$NAT_TOOL" --timeout 20 probe 192.0.2.2:7000 \
 	send,reply,ready:/tmp/nat-err-ready,err,drain --sport 45000 >/tmp/nat-err-h1.log
-settle 5 test -e /tmp/nat-err-ready
+settle 30 test -e /tmp/nat-err-ready
 check_eq "flow to quote" "192.0.2.1:45000" \
 	flowq r1 'f["inside"] == "10.0.1.2:45000"' outside
 
 # --- 1. the outer destination must be where the quoted packet came from ---
 ctr_snap r1
 err s1 10.0.1.3 3 3 0 192.0.2.1:45000 192.0.2.2:7000
-check "forged to h2: dropped" wait_until 5 ctr_is r1 icmp-mismatch 1
+check "forged to h2: dropped" wait_until 15 ctr_is r1 icmp-mismatch 1
 err s1 10.0.1.2 3 3 0 192.0.2.1:45000 192.0.2.2:7000
-check "forged to h1's inside address: dropped" wait_until 5 ctr_is r1 icmp-mismatch 2
+check "forged to h1's inside address: dropped" wait_until 15 ctr_is r1 icmp-mismatch 2
 check_eq "forged: counters" \
 	"icmp-mismatch=2 icmp-translated=0 icmp-no-flow=0 icmp-bad-checksum=0" ctr_deltas r1 $C
 ctr_snap r1
@@ -90,7 +90,7 @@ check_eq "netmap: counters" \
 	"icmp-mismatch=0 icmp-translated=2 icmp-no-flow=0 icmp-bad-checksum=0" ctr_deltas r1 $C
 ctr_snap r1
 err s1 10.0.1.3 3 3 0 203.0.113.2:46000 192.0.2.2:7000
-check "netmap: forged to h2: dropped" wait_until 5 ctr_is r1 icmp-mismatch 1
+check "netmap: forged to h2: dropped" wait_until 15 ctr_is r1 icmp-mismatch 1
 check_eq "netmap: forged: counters" \
 	"icmp-mismatch=1 icmp-translated=0 icmp-no-flow=0 icmp-bad-checksum=0" ctr_deltas r1 $C
 check_eq "h2 got no error" "" cat /tmp/nat-sniff-h2.log

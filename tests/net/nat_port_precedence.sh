@@ -39,10 +39,10 @@ outports() { flowq r1 True outside | cut -d: -f2 | sort -u; }
 ncnat r1 rule add daddr 192.0.2.1 proto udp dport 8080 dnat to 10.0.1.2:53 >/dev/null
 ncnat r1 rule add oif out0 masquerade >/dev/null
 nsbg h1 python3 "$NAT_TOOL" udp-echo 53 >/tmp/nat-echo-h1.log
-settle 5 listening h1 udp 53
+settle 30 listening h1 udp 53
 ctr_snap r1
 tool h2 udp-send 192.0.2.2 5000 --sport 8080 --payload x >/dev/null
-check "dnat: h2's mapping made" wait_until 5 ctr_is r1 flows-created 1
+check "dnat: h2's mapping made" wait_until 15 ctr_is r1 flows-created 1
 p=$(outport 8080)
 check "dnat: h2's mapping does not take 8080 (got '$p')" \
 	test -n "$p" -a "$p" != 8080
@@ -57,11 +57,11 @@ ncnat r1 rule add oif out0 masquerade filtering eif >/dev/null
 udp_echo r1 /tmp/nat-echo-r1.log
 nsbg r1 python3 "$NAT_TOOL" --timeout 30 tcp-serve 7001 /etc/hostname \
 	--ready /tmp/nat-ready-7001 >/tmp/nat-serve-r1.log
-settle 5 test -e /tmp/nat-ready-7001
+settle 30 test -e /tmp/nat-ready-7001
 ctr_snap r1
 nsbg h2 python3 "$NAT_TOOL" --timeout 30 udp-recv 7000 --count 10 \
 	--hello 192.0.2.2:5000 --until end --ready /tmp/nat-ready-h2 >/tmp/nat-h2.log
-settle 5 test -e /tmp/nat-ready-h2
+settle 30 test -e /tmp/nat-ready-h2
 # a TCP SYN from port 7001 to s1 (nothing listens there: s1 resets it)
 nsx h2 python3 -c '
 import socket
@@ -73,7 +73,7 @@ try:
 except OSError:
     pass
 ' || true
-check "local: h2's mappings made" wait_until 5 ctr_is r1 flows-created 2
+check "local: h2's mappings made" wait_until 15 ctr_is r1 flows-created 2
 p=$(outport 7000)
 check "local udp: h2's mapping does not take 7000 (got '$p')" \
 	test -n "$p" -a "$p" != 7000
@@ -87,7 +87,7 @@ check_eq "local tcp: s2 fetches from r1's 192.0.2.1:7001" "fetched" \
 check "local tcp: r1's file" cmp /etc/hostname /tmp/nat-got-7001
 # h2's own mapping still works both ways: s1 answers to it
 tool s1 udp-send 192.0.2.1 "$(outport 7000)" --sport 5000 --payload end >/dev/null
-settle 5 grep -q '^got' /tmp/nat-h2.log
+settle 30 grep -q '^got' /tmp/nat-h2.log
 check_eq "local: h2 got only its own peer's packet" "192.0.2.2:5000 end
 got 1" cat /tmp/nat-h2.log
 check_eq "local: nothing filtered, no extra flow" "flows-created=2 filtered=0" \
@@ -99,13 +99,13 @@ ncnat r1 flow flush
 ncnat r1 rule add daddr 192.0.2.1 proto udp dport 20001 dnat to 10.0.1.2:53 >/dev/null
 ncnat r1 rule add oif out0 masquerade ports 20000-20003 >/dev/null
 nsbg r1 python3 "$NAT_TOOL" udp-echo 20002 >/tmp/nat-echo-r1b.log
-settle 5 listening r1 udp 20002
+settle 30 listening r1 udp 20002
 ctr_snap r1
 for sp in 20000 20001 20002 20003; do
 	tool h2 udp-send 192.0.2.2 5000 --sport "$sp" --payload x >/dev/null
 done
 check "range: two mappings, two refused" \
-	wait_until 5 ctr_is r1 no-port 2
+	wait_until 15 ctr_is r1 no-port 2
 check_eq "range: only the free ports are taken" "20000
 20003" outports
 for sp in $(seq 30000 30199); do
@@ -119,7 +119,7 @@ for sp in sys.stdin:
     s.close()
 '
 check "flood: 200 more refused, each counted" \
-	wait_until 5 ctr_is r1 no-port 202
+	wait_until 15 ctr_is r1 no-port 202
 check_eq "flood: no other flow" "flows-created=2" ctr_deltas r1 flows-created
 check_eq "range: forward still answered" "ok 2" \
 	tool s1 udp-req 192.0.2.1:20001 --sport 46002 --count 2
@@ -132,9 +132,9 @@ ctr_snap r1
 for p in 8080 8081; do
 	nsbg h2 python3 "$NAT_TOOL" --timeout 90 udp-recv $p --count 10 \
 		--hello 192.0.2.2:5000 --until late --ready /tmp/nat-ready-h2-$p >/tmp/nat-h2-$p.log
-	settle 5 test -e /tmp/nat-ready-h2-$p
+	settle 30 test -e /tmp/nat-ready-h2-$p
 done
-check "late: h2's mappings made" wait_until 5 ctr_is r1 flows-created 2
+check "late: h2's mappings made" wait_until 15 ctr_is r1 flows-created 2
 check_eq "late: h2's mapping keeps port 8080 (no forward yet)" 8080 outport 8080
 check_eq "late: h2's mapping keeps port 8081 (no forward yet)" 8081 outport 8081
 ncnat r1 rule add prio 5 daddr 192.0.2.1 proto udp dport 8080 dnat to 10.0.1.2:53 >/dev/null
@@ -142,12 +142,12 @@ ncnat r1 rule add prio 5 daddr 192.0.2.99 proto udp dport 8081 dnat to 10.0.1.2:
 check_eq "late: s2 -> 192.0.2.1:8080 reaches h1 through the new forward" "ok 3" \
 	tool s2 udp-req 192.0.2.1:8080 --sport 46003 --count 3
 tool s2 udp-send 192.0.2.1 8081 --sport 46004 --payload late >/dev/null
-settle 5 grep -q '^got' /tmp/nat-h2-8081.log
+settle 30 grep -q '^got' /tmp/nat-h2-8081.log
 check_eq "late: s2 -> 192.0.2.1:8081 (forwarded on another address) still reaches h2" \
 	"198.51.100.2:46004 late
 got 1" cat /tmp/nat-h2-8081.log
 tool s1 udp-send 192.0.2.1 8080 --sport 5000 --payload late >/dev/null
-settle 5 grep -q '^got' /tmp/nat-h2-8080.log
+settle 30 grep -q '^got' /tmp/nat-h2-8080.log
 check_eq "late: h2 still gets its own peer's packet on 8080" "192.0.2.2:5000 late
 got 1" cat /tmp/nat-h2-8080.log
 check_eq "late: nothing filtered; the forward's flow and s2's to h2 made" \
