@@ -866,6 +866,7 @@ void nc_nat_gc_work(struct work_struct *work)
 		next = nnn->gc_next;
 	nc_nat_gc_at(nnn, next);
 	spin_unlock_bh(&nnn->lock);
+	nc_nat_frag_forget(nnn);
 }
 
 int nc_nat_flow_cache_init(void)

@@ -44,6 +44,8 @@ const char * const nc_nat_reason_names[__NC_NAT_R_MAX] = {
 	[NC_NAT_R_IPSEC]		= "ipsec",
 	[NC_NAT_R_HAIRPIN_DEV]		= "hairpin-wrong-dev",
 	[NC_NAT_R_NETMAP_LOCAL]		= "netmap-local",
+	[NC_NAT_R_FRAG_PASSED]		= "frag-passed",
+	[NC_NAT_R_FRAG_WHOLE]		= "frag-unassembled",
 };
 
 struct nc_nat_net *nc_nat_net(const struct net *net)
@@ -58,6 +60,7 @@ static int __net_init nc_nat_net_init(struct net *net)
 	nnn->net = net;
 	spin_lock_init(&nnn->lock);
 	INIT_LIST_HEAD(&nnn->netmaps);
+	mutex_init(&nnn->fragsel_lock);
 	nnn->max_flows = NC_NAT_MAX_FLOWS;
 	nnn->timeouts.udp = 300;
 	nnn->timeouts.icmp = 60;
@@ -111,6 +114,7 @@ static void __net_exit nc_nat_net_exit(struct net *net)
 		mem_cgroup_put(nnn->memcg);
 	}
 	nc_nat_claims_exit(nnn);
+	nc_nat_frag_exit(nnn);
 	free_percpu(nnn->stats);
 }
 

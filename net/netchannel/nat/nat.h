@@ -212,6 +212,8 @@ enum nc_nat_reason {
 	NC_NAT_R_IPSEC,			/* forwarded through an IPsec bundle */
 	NC_NAT_R_HAIRPIN_DEV,		/* hairpin flow's packet on another device */
 	NC_NAT_R_NETMAP_LOCAL,		/* mapped back to the router's address */
+	NC_NAT_R_FRAG_PASSED,		/* fragment no NAT flow has: not reassembled */
+	NC_NAT_R_FRAG_WHOLE,		/* fragment reached a NAT rule unreassembled */
 	__NC_NAT_R_MAX,
 };
 
@@ -239,6 +241,10 @@ struct nc_nat_net {
 	struct rhashtable hosts;		/* struct nc_nat_host; lock */
 	struct nc_nat_timeouts timeouts;
 	struct list_head netmaps;		/* RCU; writers: lock */
+	/* the fragments NAT reassembles; see frag.c */
+	struct nc_nat_fragsel __rcu *fragsel;	/* RCU; writers: fragsel_lock */
+	bool fragsel_all;			/* every fragment; fragsel_lock */
+	struct mutex fragsel_lock;
 	struct delayed_work gc;
 	unsigned long gc_next;			/* jiffies: next pass; lock */
 	unsigned long gc_earliest;		/* and its rate limit; lock */
@@ -408,6 +414,13 @@ enum nc_hook_ret nc_nat_icmp_error(struct nc_nat_net *nnn,
 bool nc_nat_icmp_quotes(const struct sk_buff *skb, const struct nc_pkt *pkt);
 int nc_nat_icmp_inner(struct sk_buff *skb, unsigned int ioff,
 		      unsigned int qlen, const struct nc_nat_tuple *to);
+
+/* frag.c */
+void nc_nat_frag_publish(struct nc_nat_net *nnn, const struct nc_nat_rule *r);
+void nc_nat_frag_forget(struct nc_nat_net *nnn);
+void nc_nat_frag_exit(struct nc_nat_net *nnn);
+bool nc_nat_frag_wanted(struct nc_nat_net *nnn, const struct sk_buff *skb,
+			const struct nc_pkt *pkt);
 
 /* fwd.c */
 enum nc_hook_ret nc_nat_forward(struct nc_nat_net *nnn,

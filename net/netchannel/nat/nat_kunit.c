@@ -761,7 +761,97 @@ static void nc_nat_icmp_quote_short_tcp(struct kunit *test)
 	kfree_skb(skb);
 }
 
+/* Would NAT reassemble a UDP (or @proto) fragment from @src to @dst? */
+static bool nc_t_frag(struct nc_nat_net *nnn, struct sk_buff *skb,
+		      u32 src, u32 dst, u8 proto)
+{
+	struct nc_pkt pkt = {
+		.key = {
+			.src.ip = htonl(src), .dst.ip = htonl(dst),
+			.family = AF_INET, .proto = proto,
+			.flags = NC_KEY_F_FRAG,
+		},
+	};
+	bool wanted;
+
+	rcu_read_lock();
+	wanted = nc_nat_frag_wanted(nnn, skb, &pkt);
+	rcu_read_unlock();
+	return wanted;
+}
+
+#define NC_T_LAN	0x0a010203	/* 10.1.2.3 */
+#define NC_T_WAN	0xc6336407	/* 198.51.100.7 */
+#define NC_T_OTHER	0xc0a80101	/* 192.168.1.1 */
+
+/*
+ * The fragment set: a rule's selector and its reverse, repeated rules
+ * listed once, past the cap every fragment, emptied only once NAT has
+ * neither a rule nor a flow.
+ */
+static void nc_nat_frag_set(struct kunit *test)
+{
+	struct nc_nat_net *nnn = kunit_kzalloc(test, sizeof(*nnn), GFP_KERNEL);
+	struct nc_rule *rule = kunit_kzalloc(test, sizeof(*rule), GFP_KERNEL);
+	struct nc_nat_rule *r = kunit_kzalloc(test, sizeof(*r), GFP_KERNEL);
+	struct sk_buff *skb = alloc_skb(0, GFP_KERNEL);
+	unsigned int i;
+
+	KUNIT_ASSERT_NOT_NULL(test, nnn);
+	KUNIT_ASSERT_NOT_NULL(test, rule);
+	KUNIT_ASSERT_NOT_NULL(test, r);
+	KUNIT_ASSERT_NOT_NULL(test, skb);
+	nnn->net = &init_net;
+	mutex_init(&nnn->fragsel_lock);
+	skb->dev = init_net.loopback_dev;
+	/* saddr 10.0.0.0/8 snat to 203.0.113.10-203.0.113.20 */
+	rule->match.present = NC_M_SADDR;
+	rule->match.saddr.ip = htonl(0x0a000000);
+	rule->match.saddr_len = 8;
+	r->rule = rule;
+	r->verdict = NETCHANNEL_VERDICT_SNAT;
+	r->addr_min = htonl(0xcb00710a);
+	r->addr_max = htonl(0xcb007114);
+	atomic_set(&nnn->nrules, 1);
+
+	KUNIT_EXPECT_FALSE(test, nc_t_frag(nnn, skb, NC_T_LAN, NC_T_WAN, IPPROTO_UDP));
+	KUNIT_EXPECT_TRUE(test, nc_t_frag(nnn, skb, NC_T_OTHER, NC_T_WAN, IPPROTO_ICMP));
+	for (i = 0; i < 100; i++)
+		nc_nat_frag_publish(nnn, r);
+	KUNIT_EXPECT_FALSE(test, nnn->fragsel_all);
+	KUNIT_EXPECT_TRUE(test, nc_t_frag(nnn, skb, NC_T_LAN, NC_T_WAN, IPPROTO_UDP));
+	KUNIT_EXPECT_TRUE(test, nc_t_frag(nnn, skb, NC_T_WAN, 0xcb00710a, IPPROTO_TCP));
+	KUNIT_EXPECT_TRUE(test, nc_t_frag(nnn, skb, NC_T_WAN, 0xcb007114, IPPROTO_UDP));
+	KUNIT_EXPECT_FALSE(test, nc_t_frag(nnn, skb, NC_T_WAN, 0xcb007115, IPPROTO_UDP));
+	KUNIT_EXPECT_FALSE(test, nc_t_frag(nnn, skb, NC_T_OTHER, NC_T_WAN, IPPROTO_UDP));
+
+	/* 70 dnat rules to other targets (their selector is listed): past the cap */
+	r->verdict = NETCHANNEL_VERDICT_DNAT;
+	for (i = 0; i < 70; i++) {
+		r->addr_min = htonl(0xac100000 + i);	/* 172.16.0.i */
+		r->addr_max = r->addr_min;
+		nc_nat_frag_publish(nnn, r);
+	}
+	KUNIT_EXPECT_TRUE(test, nnn->fragsel_all);
+	KUNIT_EXPECT_TRUE(test, nc_t_frag(nnn, skb, NC_T_OTHER, NC_T_WAN, IPPROTO_UDP));
+	/* a flow left: kept */
+	atomic_set(&nnn->nrules, 0);
+	atomic_set(&nnn->nflows, 1);
+	nc_nat_frag_forget(nnn);
+	KUNIT_EXPECT_TRUE(test, nc_t_frag(nnn, skb, NC_T_OTHER, NC_T_WAN, IPPROTO_UDP));
+	atomic_set(&nnn->nflows, 0);
+	nc_nat_frag_forget(nnn);
+	KUNIT_EXPECT_FALSE(test, nnn->fragsel_all);
+	KUNIT_EXPECT_FALSE(test, nc_t_frag(nnn, skb, NC_T_LAN, NC_T_WAN, IPPROTO_UDP));
+	KUNIT_EXPECT_FALSE(test, nc_t_frag(nnn, skb, NC_T_OTHER, NC_T_WAN, IPPROTO_UDP));
+
+	nc_nat_frag_exit(nnn);
+	kfree_skb(skb);
+	rcu_barrier();	/* the sets replaced are freed after a grace period */
+}
+
 static struct kunit_case nc_nat_cases[] = {
+	KUNIT_CASE(nc_nat_frag_set),
 	KUNIT_CASE(nc_nat_port_preserve),
 	KUNIT_CASE(nc_nat_port_random_in_range),
 	KUNIT_CASE(nc_nat_port_exhaustion),

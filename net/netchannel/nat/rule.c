@@ -99,6 +99,16 @@ static enum nc_hook_ret nc_nat_hook_run(struct sk_buff *skb,
 	/* ip_forward() forwards frames to our MAC only */
 	if (pkt->key.family != AF_INET || skb->pkt_type != PACKET_HOST)
 		return NC_HOOK_PASS;
+	/*
+	 * A fragment nc_nat_rx() left whole because it read the fragment
+	 * set of before this rule (frag.c): without its ports it cannot be
+	 * translated, and must not leave untranslated.
+	 */
+	if (unlikely(pkt->key.flags & NC_KEY_F_FRAG)) {
+		nc_nat_count(r->nnn, NC_NAT_R_FRAG_WHOLE);
+		pkt->reason = NETCHANNEL_REASON_CONSUMER;
+		return NC_HOOK_DROP;
+	}
 	if (r->verdict == NETCHANNEL_VERDICT_NETMAP) {
 		if (unlikely(nc_nat_icmp_quotes(skb, pkt))) {
 			/* about the router's own packet (nc_nat_icmp_error()) */
@@ -305,6 +315,7 @@ static void nc_nat_rule_publish(struct nc_rule *rule)
 	struct nc_nat_rule *r = rule->priv;
 	struct nc_nat_net *nnn = r->nnn;
 
+	nc_nat_frag_publish(nnn, r);
 	if (r->verdict == NETCHANNEL_VERDICT_DNAT)
 		nc_nat_claim_publish(nnn, rule);
 	if (r->verdict != NETCHANNEL_VERDICT_NETMAP)

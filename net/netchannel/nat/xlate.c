@@ -339,6 +339,11 @@ enum nc_hook_ret nc_nat_rx(struct nc_dev *ncd, struct sk_buff *skb,
 	 */
 	memset(IPCB(skb), 0, sizeof(struct inet_skb_parm));
 	if (pkt->key.flags & NC_KEY_F_FRAG) {
+		/* the stack forwards what no NAT flow can own as it came */
+		if (!nc_nat_frag_wanted(nnn, skb, pkt)) {
+			nc_nat_count(nnn, NC_NAT_R_FRAG_PASSED);
+			return NC_HOOK_CONTINUE;
+		}
 		if (!nc_nat_defrag(skb, pkt))
 			return NC_HOOK_STOLEN;
 		if (nc_parse(skb, pkt))
