@@ -11,11 +11,14 @@
 #     r1's own address are reassembled, translated back and fragmented
 #     to 1000;
 #   - ICMP fragments are always reassembled (an error quotes its flow);
-#   - a port forward to h2: s1's datagrams to r1 and h2's fragmented
-#     replies (from the dnat target, to an address no rule names) are
-#     reassembled and translated;
 #   - a rule for h2 added: its fragments are reassembled and translated;
-#     the rule deleted, its flow still owns them (nothing passes).
+#     the rule deleted, its flow still owns them (nothing passes);
+#   - a port forward to h2: s1's datagrams to r1 and h2's fragmented
+#     replies (from the dnat target) are reassembled and translated;
+#   - filtering eif: a rule for h1's second address 10.0.1.4 names only
+#     198.51.100.0/24; s1 gets in through the mapping it made, and
+#     10.0.1.4's fragments to s1 are then reassembled and translated
+#     (passed whole, they would reach s1 from 10.0.1.4).
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/nat_lib.sh"
 nat_require
@@ -33,27 +36,27 @@ reasm() {
 }
 got() { echo "$(($(reasm "$1") - $2))"; }
 got_is() { [ "$(got "$1" "$2")" = "$3" ]; }
-# lone_frag NS SRC SPORT: the first fragment of a UDP datagram to s1 whose
-# other fragments never come
-lone_frag() {
+# raw_udp NS SRC SPORT DST DPORT FRAGOFF: one UDP datagram (or, with
+# FRAGOFF 0x2000, the first fragment of one whose others never come)
+raw_udp() {
 	nsx "$1" python3 -c '
 import socket, struct, sys
-src, sport = sys.argv[1], int(sys.argv[2])
-udp = struct.pack("!HHHH", sport, 7000, 2008, 0) + b"x" * 64
-ip = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + len(udp), 0x4e43, 0x2000,
-                 64, 17, 0, socket.inet_aton(src), socket.inet_aton("192.0.2.2"))
+src, sport, dst, dport, off = sys.argv[1:6]
+udp = struct.pack("!HHHH", int(sport), int(dport), 8 + 64, 0) + b"x" * 64
+ip = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + len(udp), 0x4e43, int(off, 0),
+                 64, 17, 0, socket.inet_aton(src), socket.inet_aton(dst))
 s = socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_RAW)
-s.sendto(ip + udp, ("192.0.2.2", 0))
-' "$2" "$3"
+s.sendto(ip + udp, (dst, 0))
+' "${@:2}"
 }
-
-# exchange LABEL NS DEST SPORT N COUNTERS: N datagrams of 8000 bytes from
-# NS to DEST and back; COUNTERS: r1's frag-passed, fragmented and
-# flows-created deltas
+lone_frag() { raw_udp "$1" "$2" "$3" 192.0.2.2 7000 0x2000; }
+# exchange LABEL NS DEST SPORT N COUNTERS [ARG...]: N datagrams of 8000
+# bytes from NS to DEST and back; COUNTERS: r1's frag-passed, fragmented
+# and flows-created deltas; ARGs to nat_tool.py's udp-req
 exchange() {
 	ctr_snap r1
 	check_eq "$1: $5 datagrams $2 -> $3 and back" "ok $5" \
-		tool "$2" udp-req "$3" --sport "$4" --count "$5" --size 8000 --nodf
+		tool "$2" udp-req "$3" --sport "$4" --count "$5" --size 8000 --nodf "${@:7}"
 	check_eq "$1: counters" "$6" ctr_deltas r1 frag-passed fragmented flows-created
 }
 
@@ -83,17 +86,31 @@ ctr_snap r1
 check "icmp: h2's 3000-byte pings answered" nsx h2 ping -c 2 -i 0.2 -W 3 -s 3000 -M dont 192.0.2.2
 check_eq "icmp: none passed whole" "frag-passed=0" ctr_deltas r1 frag-passed
 
-# --- a port forward to h2: its replies come from the dnat target ---
-nsbg h2 python3 "$NAT_TOOL" udp-echo 7000 >/tmp/nat-echo-h2.log
-settle 30 listening h2 udp 7000
-ncnat r1 rule add daddr 192.0.2.1 proto udp dport 7001 dnat to 10.0.1.3:7000 >/dev/null
-exchange dnat s1 192.0.2.1:7001 43020 3 "frag-passed=0 fragmented=6 flows-created=1"
-
 # --- a rule for h2 added, then deleted while its flow lives ---
 h=$(ncnat r1 rule add saddr 10.0.1.3/32 oif out0 masquerade)
 exchange "rule added" h2 192.0.2.2:7000 43002 3 "frag-passed=0 fragmented=6 flows-created=1"
 check "rule added: s1 saw the outside address" grep -q '^192.0.2.1:43002 ' /tmp/nat-echo-s1.log
 ncnat r1 rule del handle "$h"
 exchange "rule deleted" h2 192.0.2.2:7000 43002 2 "frag-passed=0 fragmented=4 flows-created=0"
+# --- a port forward to h2: its replies come from the dnat target ---
+nsbg h2 python3 "$NAT_TOOL" udp-echo 7000 >/tmp/nat-echo-h2.log
+settle 30 listening h2 udp 7000
+ncnat r1 rule add daddr 192.0.2.1 proto udp dport 7001 dnat to 10.0.1.3:7000 >/dev/null
+exchange dnat s1 192.0.2.1:7001 43020 3 "frag-passed=0 fragmented=6 flows-created=1"
+
+# --- filtering eif: a remote the rule never named gets a flow ---
+nsx h1 ip addr add 10.0.1.4/24 dev v0
+udp_echo s2 /tmp/nat-echo-s2.log
+ncnat r1 rule add saddr 10.0.1.4/32 daddr 198.51.100.0/24 oif out0 masquerade filtering eif >/dev/null
+check_eq "eif: 10.0.1.4 -> s2" "ok 1" \
+	tool h1 udp-req 198.51.100.2:7000 --bind 10.0.1.4 --sport 43030
+port=$(flowq r1 'f["inside"] == "10.0.1.4:43030"' outside | cut -d: -f2)
+ctr_snap r1
+raw_udp s1 192.0.2.2 7000 192.0.2.1 "$port" 0
+check "eif: s1 let in through the mapping" wait_until 5 ctr_is r1 flows-created 1
+exchange eif h1 192.0.2.2:7000 43030 1 "frag-passed=0 fragmented=2 flows-created=0" --bind 10.0.1.4
+check "eif: s1 saw the outside address" grep -q "^192.0.2.1:$port " /tmp/nat-echo-s1.log
+check_eq "eif: s1 never saw 10.0.1.4" 0 sh -c "grep -c '^10.0.1.4:' /tmp/nat-echo-s1.log"
+
 check_csum "no checksum errors"
 nc_done

@@ -20,7 +20,8 @@
  *  - every ICMP fragment: an error names its flow in its quote, and may
  *    come from any router on the path.
  *
- * Interfaces are ignored, which only adds fragments.  Flows outlive the
+ * Interfaces, protocols and ports are ignored, which only adds fragments;
+ * a rule with no address selector (`oif wan masquerade`) takes them all.  Flows outlive the
  * rule that made them, so the set is the union of the selectors of every
  * NAT rule published since the netns last had neither a NAT rule nor a
  * flow; the collector empties it then.  Past NC_NAT_FRAGSEL_MAX pairs, or
@@ -60,13 +61,18 @@ static void nc_nat_frag_range(__be32 addr, u8 plen, u32 *lo, u32 *hi)
 	*hi = *lo | ~mask;
 }
 
-/* The pairs one NAT rule's flows may have; returns how many (<= 2). */
+/*
+ * The pairs one NAT rule's flows may have; returns how many (<= 2).  A
+ * mapping whose filtering lets other remotes in (adf, eif) makes flows
+ * with remotes its rule never named: the remote side is then any.
+ */
 static unsigned int nc_nat_frag_pairs(const struct nc_nat_rule *r,
 				      struct nc_nat_fragpair *p)
 {
 	const struct nc_match *m = &r->rule->match;
 	u8 slen = m->present & NC_M_SADDR ? m->saddr_len : 0;
 	u8 dlen = m->present & NC_M_DADDR ? m->daddr_len : 0;
+	bool open = r->filtering != NETCHANNEL_NAT_FILTER_APDF;
 
 	/* the original direction: what the rule's selector covers */
 	nc_nat_frag_range(m->saddr.ip, slen, &p[0].s_lo, &p[0].s_hi);
@@ -76,26 +82,37 @@ static unsigned int nc_nat_frag_pairs(const struct nc_nat_rule *r,
 	nc_nat_frag_range(0, 0, &p[1].d_lo, &p[1].d_hi);
 	switch (r->verdict) {
 	case NETCHANNEL_VERDICT_MASQUERADE:
+		if (open)
+			nc_nat_frag_range(0, 0, &p[0].d_lo, &p[0].d_hi);
 		/* replies are to the router's own address */
 		return 1;
 	case NETCHANNEL_VERDICT_SNAT:
+		if (open)
+			nc_nat_frag_range(0, 0, &p[0].d_lo, &p[0].d_hi);
 		p[1].d_lo = ntohl(r->addr_min);
 		p[1].d_hi = ntohl(r->addr_max);
 		return 2;
 	case NETCHANNEL_VERDICT_DNAT:
+		if (open)
+			nc_nat_frag_range(0, 0, &p[0].s_lo, &p[0].s_hi);
 		p[1].s_lo = ntohl(r->addr_min);
 		p[1].s_hi = ntohl(r->addr_max);
 		return 2;
 	case NETCHANNEL_VERDICT_NETMAP:
 		/* from the source prefix to anywhere; to the target prefix */
-		p[0].d_lo = 0;
-		p[0].d_hi = ~0U;
+		nc_nat_frag_range(0, 0, &p[0].d_lo, &p[0].d_hi);
 		nc_nat_frag_range(r->prefix, r->plen, &p[1].d_lo, &p[1].d_hi);
 		return 2;
 	}
 	/* a verdict this does not know: every fragment */
 	p[0] = p[1];
 	return 1;
+}
+
+/* Does @p take every fragment? */
+static bool nc_nat_frag_any(const struct nc_nat_fragpair *p)
+{
+	return !p->s_lo && p->s_hi == ~0U && !p->d_lo && p->d_hi == ~0U;
 }
 
 static bool nc_nat_frag_in(const struct nc_nat_fragsel *sel,
@@ -122,6 +139,7 @@ void nc_nat_frag_publish(struct nc_nat_net *nnn, const struct nc_nat_rule *r)
 	struct nc_nat_fragsel *old, *sel;
 	struct nc_nat_fragpair add[2];
 	unsigned int i, n, nadd = 0, got;
+	bool all = false;
 
 	got = nc_nat_frag_pairs(r, add);
 	mutex_lock(&nnn->fragsel_lock);
@@ -129,14 +147,20 @@ void nc_nat_frag_publish(struct nc_nat_net *nnn, const struct nc_nat_rule *r)
 		goto out;
 	old = rcu_dereference_protected(nnn->fragsel,
 					lockdep_is_held(&nnn->fragsel_lock));
-	for (i = 0; i < got; i++)
-		if (!nc_nat_frag_in(old, &add[i]))
-			add[nadd++] = add[i];
+	for (i = 0; i < got; i++) {
+		if (nc_nat_frag_in(old, &add[i]) ||
+		    (nadd && !memcmp(&add[0], &add[i], sizeof(add[0]))))
+			continue;
+		add[nadd++] = add[i];
+	}
 	if (!nadd)
 		goto out;
 	n = old ? old->n : 0;
 	sel = NULL;
-	if (n + nadd <= NC_NAT_FRAGSEL_MAX)
+	/* a pair that takes everything needs no list */
+	for (i = 0; i < nadd; i++)
+		all |= nc_nat_frag_any(&add[i]);
+	if (!all && n + nadd <= NC_NAT_FRAGSEL_MAX)
 		sel = kmalloc(struct_size(sel, pair, n + nadd),
 			      GFP_KERNEL_ACCOUNT);
 	if (!sel) {
@@ -161,14 +185,15 @@ out:
  * With no NAT rule (a rule counts from its init, before it is published)
  * and no flow, no fragment can belong to a NAT flow: the next rule starts
  * a new set.
- * Context: process (the collector, netns exit).
+ * Context: process (the collector).
  */
 void nc_nat_frag_forget(struct nc_nat_net *nnn)
 {
 	struct nc_nat_fragsel *old;
 
 	mutex_lock(&nnn->fragsel_lock);
-	if (!atomic_read(&nnn->nrules) && !atomic_read(&nnn->nflows)) {
+	/* the acquire pairs with nc_nat_rule_init(), as nc_nat_active()'s */
+	if (!atomic_read_acquire(&nnn->nrules) && !atomic_read(&nnn->nflows)) {
 		old = rcu_replace_pointer(nnn->fragsel, NULL,
 					  lockdep_is_held(&nnn->fragsel_lock));
 		WRITE_ONCE(nnn->fragsel_all, false);
@@ -209,4 +234,5 @@ bool nc_nat_frag_wanted(struct nc_nat_net *nnn, const struct sk_buff *skb,
 void nc_nat_frag_exit(struct nc_nat_net *nnn)
 {
 	kfree(rcu_dereference_protected(nnn->fragsel, true));
+	mutex_destroy(&nnn->fragsel_lock);
 }

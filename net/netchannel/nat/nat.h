@@ -243,7 +243,7 @@ struct nc_nat_net {
 	struct list_head netmaps;		/* RCU; writers: lock */
 	/* the fragments NAT reassembles; see frag.c */
 	struct nc_nat_fragsel __rcu *fragsel;	/* RCU; writers: fragsel_lock */
-	bool fragsel_all;			/* every fragment; fragsel_lock */
+	bool fragsel_all;			/* writers: fragsel_lock */
 	struct mutex fragsel_lock;
 	struct delayed_work gc;
 	unsigned long gc_next;			/* jiffies: next pass; lock */

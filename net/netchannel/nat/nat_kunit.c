@@ -2,8 +2,9 @@
 /*
  * KUnit: port allocation and bindings (preservation, random choice, no
  * overloading, exhaustion, endpoint-independent mapping), a full table
- * calling the collector early, and ICMP error quote translation checked
- * against full checksum recomputation.
+ * calling the collector early, ICMP error quote translation checked
+ * against full checksum recomputation, and the set of fragments NAT
+ * reassembles.
  */
 #include <kunit/test.h>
 #include <linux/icmp.h>
@@ -137,6 +138,7 @@ static struct nc_nat_net *nc_t_nnn(struct kunit *test)
 	KUNIT_ASSERT_NOT_NULL(test, nnn);
 	nnn->net = &init_net;	/* whose sockets the allocator avoids */
 	spin_lock_init(&nnn->lock);
+	mutex_init(&nnn->fragsel_lock);	/* the collector empties the set */
 	KUNIT_ASSERT_EQ(test, nc_nat_bindings_init(nnn), 0);
 	return nnn;
 }
@@ -783,75 +785,172 @@ static bool nc_t_frag(struct nc_nat_net *nnn, struct sk_buff *skb,
 #define NC_T_LAN	0x0a010203	/* 10.1.2.3 */
 #define NC_T_WAN	0xc6336407	/* 198.51.100.7 */
 #define NC_T_OTHER	0xc0a80101	/* 192.168.1.1 */
+#define NC_T_POOL	0xcb00710a	/* 203.0.113.10 */
+
+struct nc_t_frag {
+	struct nc_nat_net nnn;
+	struct nc_rule rule;
+	struct nc_nat_rule r;
+	struct sk_buff *skb;
+};
+
+static struct nc_t_frag *nc_t_frag_init(struct kunit *test)
+{
+	struct nc_t_frag *t = kunit_kzalloc(test, sizeof(*t), GFP_KERNEL);
+
+	KUNIT_ASSERT_NOT_NULL(test, t);
+	t->skb = alloc_skb(0, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, t->skb);
+	t->skb->dev = init_net.loopback_dev;	/* no address of the test's */
+	t->nnn.net = &init_net;
+	mutex_init(&t->nnn.fragsel_lock);
+	t->r.rule = &t->rule;
+	atomic_set(&t->nnn.nrules, 1);
+	return t;
+}
+
+static void nc_t_frag_exit(struct nc_t_frag *t)
+{
+	nc_nat_frag_exit(&t->nnn);
+	kfree_skb(t->skb);
+}
+
+/* publish a rule: @verdict, saddr @s/@slen, daddr @d/@dlen, @filtering */
+static void nc_t_frag_rule(struct nc_t_frag *t, u32 verdict, u32 s, u8 slen,
+			   u32 d, u8 dlen, u8 filtering)
+{
+	struct nc_match *m = &t->rule.match;
+
+	m->present = (slen ? NC_M_SADDR : 0) | (dlen ? NC_M_DADDR : 0);
+	m->saddr.ip = htonl(s);
+	m->saddr_len = slen;
+	m->daddr.ip = htonl(d);
+	m->daddr_len = dlen;
+	t->r.verdict = verdict;
+	t->r.filtering = filtering;
+	t->r.from_prefix = m->saddr.ip;
+	nc_nat_frag_publish(&t->nnn, &t->r);
+}
+
+static bool nc_t_frag_udp(struct nc_t_frag *t, u32 src, u32 dst)
+{
+	return nc_t_frag(&t->nnn, t->skb, src, dst, IPPROTO_UDP);
+}
 
 /*
- * The fragment set: a rule's selector and its reverse, repeated rules
- * listed once, past the cap every fragment, emptied only once NAT has
- * neither a rule nor a flow.
+ * The set as snat rules make it: the selector and the pool, repeated
+ * rules listed once, the cap at exactly 64 pairs, and emptied only once
+ * NAT has neither a rule nor a flow.
  */
 static void nc_nat_frag_set(struct kunit *test)
 {
-	struct nc_nat_net *nnn = kunit_kzalloc(test, sizeof(*nnn), GFP_KERNEL);
-	struct nc_rule *rule = kunit_kzalloc(test, sizeof(*rule), GFP_KERNEL);
-	struct nc_nat_rule *r = kunit_kzalloc(test, sizeof(*r), GFP_KERNEL);
-	struct sk_buff *skb = alloc_skb(0, GFP_KERNEL);
+	struct nc_t_frag *t = nc_t_frag_init(test);
 	unsigned int i;
 
-	KUNIT_ASSERT_NOT_NULL(test, nnn);
-	KUNIT_ASSERT_NOT_NULL(test, rule);
-	KUNIT_ASSERT_NOT_NULL(test, r);
-	KUNIT_ASSERT_NOT_NULL(test, skb);
-	nnn->net = &init_net;
-	mutex_init(&nnn->fragsel_lock);
-	skb->dev = init_net.loopback_dev;
-	/* saddr 10.0.0.0/8 snat to 203.0.113.10-203.0.113.20 */
-	rule->match.present = NC_M_SADDR;
-	rule->match.saddr.ip = htonl(0x0a000000);
-	rule->match.saddr_len = 8;
-	r->rule = rule;
-	r->verdict = NETCHANNEL_VERDICT_SNAT;
-	r->addr_min = htonl(0xcb00710a);
-	r->addr_max = htonl(0xcb007114);
-	atomic_set(&nnn->nrules, 1);
-
-	KUNIT_EXPECT_FALSE(test, nc_t_frag(nnn, skb, NC_T_LAN, NC_T_WAN, IPPROTO_UDP));
-	KUNIT_EXPECT_TRUE(test, nc_t_frag(nnn, skb, NC_T_OTHER, NC_T_WAN, IPPROTO_ICMP));
+	KUNIT_EXPECT_FALSE(test, nc_t_frag_udp(t, NC_T_LAN, NC_T_WAN));
+	KUNIT_EXPECT_TRUE(test, nc_t_frag(&t->nnn, t->skb, NC_T_OTHER, NC_T_WAN,
+					  IPPROTO_ICMP));
+	/* saddr 10.0.0.0/8 snat to 203.0.113.10-203.0.113.20, 100 times */
+	t->r.addr_min = htonl(NC_T_POOL);
+	t->r.addr_max = htonl(NC_T_POOL + 10);
 	for (i = 0; i < 100; i++)
-		nc_nat_frag_publish(nnn, r);
-	KUNIT_EXPECT_FALSE(test, nnn->fragsel_all);
-	KUNIT_EXPECT_TRUE(test, nc_t_frag(nnn, skb, NC_T_LAN, NC_T_WAN, IPPROTO_UDP));
-	KUNIT_EXPECT_TRUE(test, nc_t_frag(nnn, skb, NC_T_WAN, 0xcb00710a, IPPROTO_TCP));
-	KUNIT_EXPECT_TRUE(test, nc_t_frag(nnn, skb, NC_T_WAN, 0xcb007114, IPPROTO_UDP));
-	KUNIT_EXPECT_FALSE(test, nc_t_frag(nnn, skb, NC_T_WAN, 0xcb007115, IPPROTO_UDP));
-	KUNIT_EXPECT_FALSE(test, nc_t_frag(nnn, skb, NC_T_OTHER, NC_T_WAN, IPPROTO_UDP));
+		nc_t_frag_rule(t, NETCHANNEL_VERDICT_SNAT, 0x0a000000, 8, 0, 0,
+			       NETCHANNEL_NAT_FILTER_APDF);
+	KUNIT_EXPECT_FALSE(test, t->nnn.fragsel_all);
+	KUNIT_EXPECT_TRUE(test, nc_t_frag_udp(t, NC_T_LAN, NC_T_WAN));
+	KUNIT_EXPECT_TRUE(test, nc_t_frag_udp(t, NC_T_WAN, NC_T_POOL));
+	KUNIT_EXPECT_TRUE(test, nc_t_frag_udp(t, NC_T_WAN, NC_T_POOL + 10));
+	KUNIT_EXPECT_FALSE(test, nc_t_frag_udp(t, NC_T_WAN, NC_T_POOL + 11));
+	KUNIT_EXPECT_FALSE(test, nc_t_frag_udp(t, NC_T_WAN, NC_T_POOL - 1));
+	KUNIT_EXPECT_FALSE(test, nc_t_frag_udp(t, NC_T_OTHER, NC_T_WAN));
 
-	/* 70 dnat rules to other targets (their selector is listed): past the cap */
-	r->verdict = NETCHANNEL_VERDICT_DNAT;
-	for (i = 0; i < 70; i++) {
-		r->addr_min = htonl(0xac100000 + i);	/* 172.16.0.i */
-		r->addr_max = r->addr_min;
-		nc_nat_frag_publish(nnn, r);
+	/*
+	 * dnat rules from 10.0.0.0/8 (that pair is listed) to 172.16.0.i:
+	 * one pair each, 64 pairs with 62 of them, the 63rd is past the cap
+	 */
+	for (i = 0; i < 62; i++) {
+		t->r.addr_min = htonl(0xac100000 + i);
+		t->r.addr_max = t->r.addr_min;
+		nc_t_frag_rule(t, NETCHANNEL_VERDICT_DNAT, 0x0a000000, 8, 0, 0,
+			       NETCHANNEL_NAT_FILTER_APDF);
 	}
-	KUNIT_EXPECT_TRUE(test, nnn->fragsel_all);
-	KUNIT_EXPECT_TRUE(test, nc_t_frag(nnn, skb, NC_T_OTHER, NC_T_WAN, IPPROTO_UDP));
-	/* a flow left: kept */
-	atomic_set(&nnn->nrules, 0);
-	atomic_set(&nnn->nflows, 1);
-	nc_nat_frag_forget(nnn);
-	KUNIT_EXPECT_TRUE(test, nc_t_frag(nnn, skb, NC_T_OTHER, NC_T_WAN, IPPROTO_UDP));
-	atomic_set(&nnn->nflows, 0);
-	nc_nat_frag_forget(nnn);
-	KUNIT_EXPECT_FALSE(test, nnn->fragsel_all);
-	KUNIT_EXPECT_FALSE(test, nc_t_frag(nnn, skb, NC_T_LAN, NC_T_WAN, IPPROTO_UDP));
-	KUNIT_EXPECT_FALSE(test, nc_t_frag(nnn, skb, NC_T_OTHER, NC_T_WAN, IPPROTO_UDP));
+	KUNIT_EXPECT_FALSE(test, t->nnn.fragsel_all);
+	KUNIT_EXPECT_TRUE(test, nc_t_frag_udp(t, 0xac100000 + 61, NC_T_OTHER));
+	KUNIT_EXPECT_FALSE(test, nc_t_frag_udp(t, 0xac100000 + 62, NC_T_OTHER));
+	t->r.addr_min = htonl(0xac100000 + 62);
+	t->r.addr_max = t->r.addr_min;
+	nc_t_frag_rule(t, NETCHANNEL_VERDICT_DNAT, 0x0a000000, 8, 0, 0,
+		       NETCHANNEL_NAT_FILTER_APDF);
+	KUNIT_EXPECT_TRUE(test, t->nnn.fragsel_all);
+	KUNIT_EXPECT_TRUE(test, nc_t_frag_udp(t, NC_T_OTHER, NC_T_WAN));
 
-	nc_nat_frag_exit(nnn);
-	kfree_skb(skb);
-	rcu_barrier();	/* the sets replaced are freed after a grace period */
+	/* a flow left: kept */
+	atomic_set(&t->nnn.nrules, 0);
+	atomic_set(&t->nnn.nflows, 1);
+	nc_nat_frag_forget(&t->nnn);
+	KUNIT_EXPECT_TRUE(test, nc_t_frag_udp(t, NC_T_OTHER, NC_T_WAN));
+	atomic_set(&t->nnn.nflows, 0);
+	nc_nat_frag_forget(&t->nnn);
+	KUNIT_EXPECT_FALSE(test, t->nnn.fragsel_all);
+	KUNIT_EXPECT_FALSE(test, nc_t_frag_udp(t, NC_T_LAN, NC_T_WAN));
+	KUNIT_EXPECT_FALSE(test, nc_t_frag_udp(t, NC_T_OTHER, NC_T_WAN));
+	nc_t_frag_exit(t);
+}
+
+/*
+ * Each kind's pairs: masquerade its selector only, and any remote once
+ * its filtering lets others in; dnat its target's replies, and any
+ * source with eif; netmap both prefixes; a rule without an address
+ * selector takes every fragment.
+ */
+static void nc_nat_frag_kinds(struct kunit *test)
+{
+	struct nc_t_frag *t = nc_t_frag_init(test);
+
+	/* saddr 10.0.2.0/24 daddr 198.51.100.0/24 masquerade */
+	nc_t_frag_rule(t, NETCHANNEL_VERDICT_MASQUERADE, 0x0a000200, 24,
+		       0xc6336400, 24, NETCHANNEL_NAT_FILTER_APDF);
+	KUNIT_EXPECT_TRUE(test, nc_t_frag_udp(t, 0x0a0002ff, NC_T_WAN));
+	KUNIT_EXPECT_FALSE(test, nc_t_frag_udp(t, 0x0a000301, NC_T_WAN));
+	KUNIT_EXPECT_FALSE(test, nc_t_frag_udp(t, 0x0a000201, NC_T_OTHER));
+	KUNIT_EXPECT_FALSE(test, nc_t_frag_udp(t, NC_T_WAN, 0x0a000201));
+	/* the same with filtering eif: a remote it never named */
+	nc_t_frag_rule(t, NETCHANNEL_VERDICT_MASQUERADE, 0x0a000200, 24,
+		       0xc6336400, 24, NETCHANNEL_NAT_FILTER_EIF);
+	KUNIT_EXPECT_TRUE(test, nc_t_frag_udp(t, 0x0a000201, NC_T_OTHER));
+	KUNIT_EXPECT_FALSE(test, nc_t_frag_udp(t, 0x0a000301, NC_T_OTHER));
+
+	/* saddr 198.51.100.0/24 daddr 192.0.2.1 dnat to 10.0.3.4, adf */
+	t->r.addr_min = htonl(0x0a000304);
+	t->r.addr_max = t->r.addr_min;
+	nc_t_frag_rule(t, NETCHANNEL_VERDICT_DNAT, 0xc6336400, 24,
+		       0xc0000201, 32, NETCHANNEL_NAT_FILTER_ADF);
+	KUNIT_EXPECT_TRUE(test, nc_t_frag_udp(t, NC_T_OTHER, 0xc0000201));
+	KUNIT_EXPECT_FALSE(test, nc_t_frag_udp(t, NC_T_OTHER, 0xc0000202));
+	KUNIT_EXPECT_TRUE(test, nc_t_frag_udp(t, 0x0a000304, NC_T_OTHER));
+	KUNIT_EXPECT_FALSE(test, nc_t_frag_udp(t, 0x0a000305, NC_T_OTHER));
+
+	/* saddr 10.0.5.0/24 netmap to 203.0.113.0/24 */
+	t->r.prefix = htonl(0xcb007100);
+	t->r.plen = 24;
+	nc_t_frag_rule(t, NETCHANNEL_VERDICT_NETMAP, 0x0a000500, 24, 0, 0,
+		       NETCHANNEL_NAT_FILTER_APDF);
+	KUNIT_EXPECT_TRUE(test, nc_t_frag_udp(t, 0x0a000509, NC_T_OTHER));
+	KUNIT_EXPECT_TRUE(test, nc_t_frag_udp(t, NC_T_OTHER, 0xcb0071ff));
+	KUNIT_EXPECT_FALSE(test, nc_t_frag_udp(t, NC_T_OTHER, 0xcb007200));
+	KUNIT_EXPECT_FALSE(test, t->nnn.fragsel_all);
+
+	/* oif wan masquerade: no address selector */
+	nc_t_frag_rule(t, NETCHANNEL_VERDICT_MASQUERADE, 0, 0, 0, 0,
+		       NETCHANNEL_NAT_FILTER_APDF);
+	KUNIT_EXPECT_TRUE(test, t->nnn.fragsel_all);
+	KUNIT_EXPECT_TRUE(test, nc_t_frag_udp(t, NC_T_OTHER, NC_T_WAN));
+	nc_t_frag_exit(t);
 }
 
 static struct kunit_case nc_nat_cases[] = {
 	KUNIT_CASE(nc_nat_frag_set),
+	KUNIT_CASE(nc_nat_frag_kinds),
 	KUNIT_CASE(nc_nat_port_preserve),
 	KUNIT_CASE(nc_nat_port_random_in_range),
 	KUNIT_CASE(nc_nat_port_exhaustion),

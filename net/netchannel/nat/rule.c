@@ -306,9 +306,11 @@ err_free:
 }
 
 /*
- * A netmap rule translates packets to its target prefix back without a
- * rule of their own: that starts when its ruleset is published, not when
- * the rule is parsed (a ruleset refused later must never have acted).
+ * What a rule does beside the classifier starts when its ruleset is
+ * published, not when the rule is parsed (a ruleset refused later must
+ * never have acted): a netmap rule translates packets to its target
+ * prefix back without a rule of their own, a port forward keeps bindings
+ * off its port, and the rule's fragments are reassembled (frag.c).
  */
 static void nc_nat_rule_publish(struct nc_rule *rule)
 {
