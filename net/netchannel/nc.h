@@ -380,7 +380,9 @@ void nc_dev_exit(void);
  * @rule_fill: put the consumer's attributes of @rule into a dump
  * @rule_publish: optional, nc_net::lock held: @rule is about to be seen by
  *	packets (its ruleset is built and is published next, which cannot
- *	fail): make live what the consumer keeps outside the classifier
+ *	fail): make live what the consumer keeps outside the classifier.
+ *	True when no packet may see that state's older version together
+ *	with the new classifier: the core waits for a grace period first.
  * @rule_destroy: free rule->priv; no reader can see the rule any more
  * @list: in the registry
  *
@@ -396,7 +398,7 @@ struct nc_consumer {
 	int (*rule_init)(struct net *net, struct nc_rule *rule,
 			 struct nlattr **tb, struct netlink_ext_ack *extack);
 	int (*rule_fill)(struct sk_buff *msg, const struct nc_rule *rule);
-	void (*rule_publish)(struct nc_rule *rule);
+	bool (*rule_publish)(struct nc_rule *rule);
 	void (*rule_destroy)(struct nc_rule *rule);
 	struct list_head list;
 };

@@ -95,6 +95,7 @@ static int nc_ruleset_commit(struct nc_net *nn, struct list_head *rules,
 {
 	struct nc_cls *cls, *old;
 	struct nc_rule *rule;
+	bool wait = false;
 
 	cls = nc_cls_build(rules, GFP_KERNEL_ACCOUNT);
 	if (IS_ERR(cls)) {
@@ -110,9 +111,12 @@ static int nc_ruleset_commit(struct nc_net *nn, struct list_head *rules,
 		if (rule->published || !rule->consumer ||
 		    !rule->consumer->rule_publish)
 			continue;
-		rule->consumer->rule_publish(rule);
+		wait |= rule->consumer->rule_publish(rule);
 		rule->published = true;
 	}
+	/* no packet may pair a consumer's old state with the new rules */
+	if (wait)
+		synchronize_rcu();
 	old = rcu_replace_pointer(nn->cls, cls, lockdep_is_held(&nn->lock));
 	WRITE_ONCE(nn->fail_closed, false);
 	nc_net_changed(nn);

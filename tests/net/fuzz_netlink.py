@@ -675,7 +675,7 @@ class Fuzz:
             base.append(U32(g.R_IIF, self.dev()))
         drop = U32(g.R_VERDICT, 2)
         v4 = lambda: U8(g.R_FAMILY, AF_INET)
-        k = r.randrange(30)
+        k = r.randrange(31)
         if k == 0:
             lo = r.randrange(1, 65536)
             return base + [U8(g.R_PROTO, r.choice([6, 17])), U16(g.R_SPORT_MIN, lo), U16(g.R_SPORT_MAX, r.randrange(lo)), drop]
@@ -766,6 +766,13 @@ class Fuzz:
             return base + [A(g.R_VERDICT, struct.pack("=I", 2), ln=r.choice([64, 200, 0xfff0])), drop]
         if k == 28:	# a nest without NLA_F_NESTED
             return base + [U32(g.R_VERDICT, g.VERDICT_MASQUERADE), A(g.R_ACTION, [U8(g.ACT_FILTERING, 1)], nested=False)]
+        if k == 29:	# filtering is a source NAT's: not on dnat or netmap
+            f = U8(g.ACT_FILTERING, r.randrange(3))
+            if r.random() < 0.5:
+                return base + [U32(g.R_VERDICT, g.VERDICT_DNAT), N(g.R_ACTION, BE32(g.ACT_ADDR_MIN, 0xc6336402), f)]
+            return base + [v4(), A(g.R_SADDR, bytes([10, 9, 0, 0])), U8(g.R_SADDR_LEN, 16),
+                           U32(g.R_VERDICT, g.VERDICT_NETMAP),
+                           N(g.R_ACTION, A(g.ACT_PREFIX, bytes([203, 0, 0, 0])), U8(g.ACT_PREFIX_LEN, 16), f)]
         return base + [U32(g.R_VERDICT, g.VERDICT_MASQUERADE), A(g.R_ACTION, r.randbytes(r.randrange(1, 4)))]
 
     def invalid(self):

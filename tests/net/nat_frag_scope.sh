@@ -11,14 +11,19 @@
 #     r1's own address are reassembled, translated back and fragmented
 #     to 1000;
 #   - ICMP fragments are always reassembled (an error quotes its flow);
-#   - a rule for h2 added: its fragments are reassembled and translated;
-#     the rule deleted, its flow still owns them (nothing passes);
 #   - a port forward to h2: s1's datagrams to r1 and h2's fragmented
 #     replies (from the dnat target) are reassembled and translated;
-#   - filtering eif: a rule for h1's second address 10.0.1.4 names only
+#   - a rule for h1's second address 10.0.1.4 added: its fragments are
+#     reassembled and translated; the rule deleted, its flow still owns
+#     them (nothing passes);
+#   - filtering eif: a rule for h1's third address 10.0.1.6 names only
 #     198.51.100.0/24; s1 gets in through the mapping it made, and
-#     10.0.1.4's fragments to s1 are then reassembled and translated
-#     (passed whole, they would reach s1 from 10.0.1.4).
+#     10.0.1.6's fragments to s1 are then reassembled and translated
+#     (passed whole, they would reach s1 from 10.0.1.6);
+#   - a port forward for 10.0.1.4 on 198.51.100.80, an address r1 only
+#     routes: a hairpin through it binds 10.0.1.4 to 198.51.100.80, and
+#     10.0.1.7's fragments to that endpoint are reassembled (no rule
+#     names 10.0.1.7 as a source).
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/nat_lib.sh"
 nat_require
@@ -86,31 +91,48 @@ ctr_snap r1
 check "icmp: h2's 3000-byte pings answered" nsx h2 ping -c 2 -i 0.2 -W 3 -s 3000 -M dont 192.0.2.2
 check_eq "icmp: none passed whole" "frag-passed=0" ctr_deltas r1 frag-passed
 
-# --- a rule for h2 added, then deleted while its flow lives ---
-h=$(ncnat r1 rule add saddr 10.0.1.3/32 oif out0 masquerade)
-exchange "rule added" h2 192.0.2.2:7000 43002 3 "frag-passed=0 fragmented=6 flows-created=1"
-check "rule added: s1 saw the outside address" grep -q '^192.0.2.1:43002 ' /tmp/nat-echo-s1.log
-ncnat r1 rule del handle "$h"
-exchange "rule deleted" h2 192.0.2.2:7000 43002 2 "frag-passed=0 fragmented=4 flows-created=0"
 # --- a port forward to h2: its replies come from the dnat target ---
 nsbg h2 python3 "$NAT_TOOL" udp-echo 7000 >/tmp/nat-echo-h2.log
 settle 30 listening h2 udp 7000
 ncnat r1 rule add daddr 192.0.2.1 proto udp dport 7001 dnat to 10.0.1.3:7000 >/dev/null
 exchange dnat s1 192.0.2.1:7001 43020 3 "frag-passed=0 fragmented=6 flows-created=1"
+check "dnat: h2 saw s1" grep -q '^192.0.2.2:43020 ' /tmp/nat-echo-h2.log
+
+# more addresses of h1's, which no rule above names
+for a in 10.0.1.4 10.0.1.6 10.0.1.7; do nsx h1 ip addr add $a/24 dev v0; done
+
+# --- a rule for 10.0.1.4 added, then deleted while its flow lives ---
+h=$(ncnat r1 rule add saddr 10.0.1.4/32 oif out0 masquerade)
+exchange "rule added" h1 192.0.2.2:7000 43002 3 "frag-passed=0 fragmented=6 flows-created=1" --bind 10.0.1.4
+check "rule added: s1 saw the outside address" grep -q '^192.0.2.1:43002 ' /tmp/nat-echo-s1.log
+ncnat r1 rule del handle "$h"
+exchange "rule deleted" h1 192.0.2.2:7000 43002 2 "frag-passed=0 fragmented=4 flows-created=0" --bind 10.0.1.4
+check_eq "rules added, deleted: s1 never saw 10.0.1.4" 0 sh -c "grep -c '^10.0.1.4:' /tmp/nat-echo-s1.log"
 
 # --- filtering eif: a remote the rule never named gets a flow ---
-nsx h1 ip addr add 10.0.1.4/24 dev v0
 udp_echo s2 /tmp/nat-echo-s2.log
-ncnat r1 rule add saddr 10.0.1.4/32 daddr 198.51.100.0/24 oif out0 masquerade filtering eif >/dev/null
-check_eq "eif: 10.0.1.4 -> s2" "ok 1" \
-	tool h1 udp-req 198.51.100.2:7000 --bind 10.0.1.4 --sport 43030
-port=$(flowq r1 'f["inside"] == "10.0.1.4:43030"' outside | cut -d: -f2)
+ncnat r1 rule add saddr 10.0.1.6/32 daddr 198.51.100.0/24 oif out0 masquerade filtering eif >/dev/null
+check_eq "eif: 10.0.1.6 -> s2" "ok 1" \
+	tool h1 udp-req 198.51.100.2:7000 --bind 10.0.1.6 --sport 43030
+port=$(flowq r1 'f["inside"] == "10.0.1.6:43030"' outside | cut -d: -f2)
 ctr_snap r1
 raw_udp s1 192.0.2.2 7000 192.0.2.1 "$port" 0
 check "eif: s1 let in through the mapping" wait_until 5 ctr_is r1 flows-created 1
-exchange eif h1 192.0.2.2:7000 43030 1 "frag-passed=0 fragmented=2 flows-created=0" --bind 10.0.1.4
+exchange eif h1 192.0.2.2:7000 43030 1 "frag-passed=0 fragmented=2 flows-created=0" --bind 10.0.1.6
 check "eif: s1 saw the outside address" grep -q "^192.0.2.1:$port " /tmp/nat-echo-s1.log
-check_eq "eif: s1 never saw 10.0.1.4" 0 sh -c "grep -c '^10.0.1.4:' /tmp/nat-echo-s1.log"
+check_eq "eif: s1 never saw 10.0.1.6" 0 sh -c "grep -c '^10.0.1.6:' /tmp/nat-echo-s1.log"
+
+# --- a port forward on an address r1 routes (not its own): hairpin ---
+ncnat r1 rule add saddr 10.0.1.4/32 daddr 198.51.100.80 proto udp dport 7002 dnat to 10.0.1.3:7000 >/dev/null
+check_eq "hairpin: 10.0.1.4 -> 198.51.100.80 -> h2" "ok 1" \
+	tool h1 udp-req 198.51.100.80:7002 --bind 10.0.1.4 --sport 43040
+out=$(flowq r1 'f["inside"] == "10.0.1.4:43040"' outside)
+check "hairpin: 10.0.1.4 bound to the forwarded address" test "${out%:*}" = 198.51.100.80
+# 10.0.1.7 to that endpoint: any inside host may send to it
+ctr_snap r1
+tool h1 --timeout 1 udp-req "$out" --bind 10.0.1.7 --sport 43041 --size 8000 --nodf >/dev/null || true
+check_eq "hairpin: 10.0.1.7's fragments to it reassembled" "frag-passed=0" \
+	ctr_deltas r1 frag-passed
 
 check_csum "no checksum errors"
 nc_done

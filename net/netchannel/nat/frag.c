@@ -30,10 +30,12 @@
  *
  * Locking: writers (ruleset publish, the collector) hold
  * nc_nat_net::fragsel_lock and replace the set under RCU; the receive
- * path reads it under RCU.  A rule's pairs join the set before the
- * classifier holding the rule is published, but a packet may still read
- * the older set and then the newer classifier: the NAT hook drops and
- * counts a fragment it is handed whole (nc_nat_hook_run()).
+ * path reads it under RCU.  When a rule's pairs grow the set, the core
+ * waits for a grace period before it publishes the classifier holding
+ * the rule, so no packet pairs the older set with the newer rules (a
+ * later fragment of the rule's first flow passed whole would leave
+ * untranslated); the NAT hook still drops and counts a fragment it is
+ * handed whole (nc_nat_hook_run()).
  */
 #include <linux/slab.h>
 
@@ -72,6 +74,7 @@ static unsigned int nc_nat_frag_pairs(const struct nc_nat_rule *r,
 	const struct nc_match *m = &r->rule->match;
 	u8 slen = m->present & NC_M_SADDR ? m->saddr_len : 0;
 	u8 dlen = m->present & NC_M_DADDR ? m->daddr_len : 0;
+	/* dnat and netmap rules have none (nc_nat_parse()) */
 	bool open = r->filtering != NETCHANNEL_NAT_FILTER_APDF;
 
 	/* the original direction: what the rule's selector covers */
@@ -93,8 +96,11 @@ static unsigned int nc_nat_frag_pairs(const struct nc_nat_rule *r,
 		p[1].d_hi = ntohl(r->addr_max);
 		return 2;
 	case NETCHANNEL_VERDICT_DNAT:
-		if (open)
-			nc_nat_frag_range(0, 0, &p[0].s_lo, &p[0].s_hi);
+		/*
+		 * A hairpin through the rule binds the inside sender to the
+		 * rule's address: any inside host may then send to it.
+		 */
+		nc_nat_frag_range(0, 0, &p[0].s_lo, &p[0].s_hi);
 		p[1].s_lo = ntohl(r->addr_min);
 		p[1].s_hi = ntohl(r->addr_max);
 		return 2;
@@ -133,13 +139,15 @@ static bool nc_nat_frag_in(const struct nc_nat_fragsel *sel,
  *
  * Never fails: without memory, every fragment is reassembled instead.
  * Context: process (ruleset publish).
+ * Return: whether the set grew (readers of the older one must be gone
+ * before the rule is published).
  */
-void nc_nat_frag_publish(struct nc_nat_net *nnn, const struct nc_nat_rule *r)
+bool nc_nat_frag_publish(struct nc_nat_net *nnn, const struct nc_nat_rule *r)
 {
 	struct nc_nat_fragsel *old, *sel;
 	struct nc_nat_fragpair add[2];
 	unsigned int i, n, nadd = 0, got;
-	bool all = false;
+	bool all = false, grew = false;
 
 	got = nc_nat_frag_pairs(r, add);
 	mutex_lock(&nnn->fragsel_lock);
@@ -163,6 +171,7 @@ void nc_nat_frag_publish(struct nc_nat_net *nnn, const struct nc_nat_rule *r)
 	if (!all && n + nadd <= NC_NAT_FRAGSEL_MAX)
 		sel = kmalloc(struct_size(sel, pair, n + nadd),
 			      GFP_KERNEL_ACCOUNT);
+	grew = true;
 	if (!sel) {
 		WRITE_ONCE(nnn->fragsel_all, true);
 		goto out;
@@ -176,6 +185,7 @@ void nc_nat_frag_publish(struct nc_nat_net *nnn, const struct nc_nat_rule *r)
 		kfree_rcu(old, rcu);
 out:
 	mutex_unlock(&nnn->fragsel_lock);
+	return grew;
 }
 
 /**

@@ -416,7 +416,7 @@ int nc_nat_icmp_inner(struct sk_buff *skb, unsigned int ioff,
 		      unsigned int qlen, const struct nc_nat_tuple *to);
 
 /* frag.c */
-void nc_nat_frag_publish(struct nc_nat_net *nnn, const struct nc_nat_rule *r);
+bool nc_nat_frag_publish(struct nc_nat_net *nnn, const struct nc_nat_rule *r);
 void nc_nat_frag_forget(struct nc_nat_net *nnn);
 void nc_nat_frag_exit(struct nc_nat_net *nnn);
 bool nc_nat_frag_wanted(struct nc_nat_net *nnn, const struct sk_buff *skb,

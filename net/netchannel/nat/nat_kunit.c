@@ -865,22 +865,25 @@ static void nc_nat_frag_set(struct kunit *test)
 	KUNIT_EXPECT_FALSE(test, nc_t_frag_udp(t, NC_T_OTHER, NC_T_WAN));
 
 	/*
-	 * dnat rules from 10.0.0.0/8 (that pair is listed) to 172.16.0.i:
-	 * one pair each, 64 pairs with 62 of them, the 63rd is past the cap
+	 * dnat rules from 10.0.0.0/8 to 192.0.2.1 (one pair for all: any
+	 * source, as hairpins let any inside host in) forwarding to
+	 * 172.16.0.i (one pair each): 64 pairs with 61 of them, the 62nd is
+	 * past the cap
 	 */
-	for (i = 0; i < 62; i++) {
+	for (i = 0; i < 61; i++) {
 		t->r.addr_min = htonl(0xac100000 + i);
 		t->r.addr_max = t->r.addr_min;
-		nc_t_frag_rule(t, NETCHANNEL_VERDICT_DNAT, 0x0a000000, 8, 0, 0,
-			       NETCHANNEL_NAT_FILTER_APDF);
+		nc_t_frag_rule(t, NETCHANNEL_VERDICT_DNAT, 0x0a000000, 8,
+			       0xc0000201, 32, NETCHANNEL_NAT_FILTER_APDF);
 	}
 	KUNIT_EXPECT_FALSE(test, t->nnn.fragsel_all);
-	KUNIT_EXPECT_TRUE(test, nc_t_frag_udp(t, 0xac100000 + 61, NC_T_OTHER));
-	KUNIT_EXPECT_FALSE(test, nc_t_frag_udp(t, 0xac100000 + 62, NC_T_OTHER));
-	t->r.addr_min = htonl(0xac100000 + 62);
+	KUNIT_EXPECT_TRUE(test, nc_t_frag_udp(t, NC_T_OTHER, 0xc0000201));
+	KUNIT_EXPECT_TRUE(test, nc_t_frag_udp(t, 0xac100000 + 60, NC_T_OTHER));
+	KUNIT_EXPECT_FALSE(test, nc_t_frag_udp(t, 0xac100000 + 61, NC_T_OTHER));
+	t->r.addr_min = htonl(0xac100000 + 61);
 	t->r.addr_max = t->r.addr_min;
-	nc_t_frag_rule(t, NETCHANNEL_VERDICT_DNAT, 0x0a000000, 8, 0, 0,
-		       NETCHANNEL_NAT_FILTER_APDF);
+	nc_t_frag_rule(t, NETCHANNEL_VERDICT_DNAT, 0x0a000000, 8,
+		       0xc0000201, 32, NETCHANNEL_NAT_FILTER_APDF);
 	KUNIT_EXPECT_TRUE(test, t->nnn.fragsel_all);
 	KUNIT_EXPECT_TRUE(test, nc_t_frag_udp(t, NC_T_OTHER, NC_T_WAN));
 
@@ -899,8 +902,8 @@ static void nc_nat_frag_set(struct kunit *test)
 
 /*
  * Each kind's pairs: masquerade its selector only, and any remote once
- * its filtering lets others in; dnat its target's replies, and any
- * source with eif; netmap both prefixes; a rule without an address
+ * its filtering lets others in; dnat its address from any source, and
+ * its target's replies; netmap both prefixes; a rule without an address
  * selector takes every fragment.
  */
 static void nc_nat_frag_kinds(struct kunit *test)
@@ -920,11 +923,14 @@ static void nc_nat_frag_kinds(struct kunit *test)
 	KUNIT_EXPECT_TRUE(test, nc_t_frag_udp(t, 0x0a000201, NC_T_OTHER));
 	KUNIT_EXPECT_FALSE(test, nc_t_frag_udp(t, 0x0a000301, NC_T_OTHER));
 
-	/* saddr 198.51.100.0/24 daddr 192.0.2.1 dnat to 10.0.3.4, adf */
+	/*
+	 * saddr 198.51.100.0/24 daddr 192.0.2.1 dnat to 10.0.3.4: any
+	 * source (hairpins), and the target's replies
+	 */
 	t->r.addr_min = htonl(0x0a000304);
 	t->r.addr_max = t->r.addr_min;
 	nc_t_frag_rule(t, NETCHANNEL_VERDICT_DNAT, 0xc6336400, 24,
-		       0xc0000201, 32, NETCHANNEL_NAT_FILTER_ADF);
+		       0xc0000201, 32, NETCHANNEL_NAT_FILTER_APDF);
 	KUNIT_EXPECT_TRUE(test, nc_t_frag_udp(t, NC_T_OTHER, 0xc0000201));
 	KUNIT_EXPECT_FALSE(test, nc_t_frag_udp(t, NC_T_OTHER, 0xc0000202));
 	KUNIT_EXPECT_TRUE(test, nc_t_frag_udp(t, 0x0a000304, NC_T_OTHER));

@@ -100,9 +100,10 @@ static enum nc_hook_ret nc_nat_hook_run(struct sk_buff *skb,
 	if (pkt->key.family != AF_INET || skb->pkt_type != PACKET_HOST)
 		return NC_HOOK_PASS;
 	/*
-	 * A fragment nc_nat_rx() left whole because it read the fragment
-	 * set of before this rule (frag.c): without its ports it cannot be
-	 * translated, and must not leave untranslated.
+	 * A fragment nc_nat_rx() left whole.  Not expected: a rule's pairs
+	 * join the fragment set a grace period before the rule goes live
+	 * (frag.c).  Without its ports it cannot be translated, and must
+	 * not leave untranslated.
 	 */
 	if (unlikely(pkt->key.flags & NC_KEY_F_FRAG)) {
 		nc_nat_count(r->nnn, NC_NAT_R_FRAG_WHOLE);
@@ -237,8 +238,19 @@ static int nc_nat_parse(struct net *net, struct nc_rule *rule,
 		if (err)
 			return err;
 	}
-	if (at[NETCHANNEL_NAT_A_ACT_FILTERING])
+	if (at[NETCHANNEL_NAT_A_ACT_FILTERING]) {
+		/*
+		 * A mapping's filtering is a source NAT's (RFC 4787); a dnat
+		 * rule's hairpin bindings filter as apdf.
+		 */
+		if (rule->verdict != NETCHANNEL_VERDICT_SNAT &&
+		    rule->verdict != NETCHANNEL_VERDICT_MASQUERADE) {
+			NL_SET_ERR_MSG_ATTR(extack, at[NETCHANNEL_NAT_A_ACT_FILTERING],
+					    "filtering applies to snat and masquerade only");
+			return -EINVAL;
+		}
 		r->filtering = nla_get_u8(at[NETCHANNEL_NAT_A_ACT_FILTERING]);
+	}
 	switch (rule->verdict) {
 	case NETCHANNEL_VERDICT_SNAT:
 		return nc_nat_parse_snat(at, nest, r, extack);
@@ -312,19 +324,21 @@ err_free:
  * prefix back without a rule of their own, a port forward keeps bindings
  * off its port, and the rule's fragments are reassembled (frag.c).
  */
-static void nc_nat_rule_publish(struct nc_rule *rule)
+static bool nc_nat_rule_publish(struct nc_rule *rule)
 {
 	struct nc_nat_rule *r = rule->priv;
 	struct nc_nat_net *nnn = r->nnn;
+	bool grew = nc_nat_frag_publish(nnn, r);
 
-	nc_nat_frag_publish(nnn, r);
 	if (r->verdict == NETCHANNEL_VERDICT_DNAT)
 		nc_nat_claim_publish(nnn, rule);
-	if (r->verdict != NETCHANNEL_VERDICT_NETMAP)
-		return;
-	spin_lock_bh(&nnn->lock);
-	list_add_tail_rcu(&r->netmap, &nnn->netmaps);
-	spin_unlock_bh(&nnn->lock);
+	if (r->verdict == NETCHANNEL_VERDICT_NETMAP) {
+		spin_lock_bh(&nnn->lock);
+		list_add_tail_rcu(&r->netmap, &nnn->netmaps);
+		spin_unlock_bh(&nnn->lock);
+	}
+	/* a fragment nc_nat_rx() left whole must not meet this rule */
+	return grew;
 }
 
 static void nc_nat_rule_destroy(struct nc_rule *rule)
