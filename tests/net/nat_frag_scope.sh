@@ -131,8 +131,9 @@ check "hairpin: 10.0.1.4 bound to the forwarded address" test "${out%:*}" = 198.
 # 10.0.1.7 to that endpoint: any inside host may send to it
 ctr_snap r1
 tool h1 --timeout 1 udp-req "$out" --bind 10.0.1.7 --sport 43041 --size 8000 --nodf >/dev/null || true
-check_eq "hairpin: 10.0.1.7's fragments to it reassembled" "frag-passed=0" \
-	ctr_deltas r1 frag-passed
+check_eq "hairpin: 10.0.1.7's fragments to it reassembled, a hairpin flow" \
+	"frag-passed=0 flows-created=1" ctr_deltas r1 frag-passed flows-created
+check_eq "no fragment reached a NAT rule whole" 0 ctr r1 frag-unassembled
 
 check_csum "no checksum errors"
 nc_done

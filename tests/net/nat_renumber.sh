@@ -4,10 +4,11 @@
 # masquerade drops its conntrack entries then.
 #   - a UDP flow h1:40000 -> s1:7000 goes out as 192.0.2.1:40000;
 #   - `ip addr del 192.0.2.1/24 dev out0` (PPPoE/DHCP renumbering) removes
-#     it at once (flow list empty, counted in masq-flushed), a flow of
-#     another rule stays; after `ip addr add 192.0.2.9/24 dev out0` the same
-#     h1 port is answered again, now as 192.0.2.9:40000 (without the flush
-#     it kept the dead address until a timeout a keepalive never reached);
+#     it at once (flow list empty, counted in masq-flushed), with h2's
+#     hairpin flow to h1's endpoint on it; a flow of another rule stays;
+#     after `ip addr add 192.0.2.9/24 dev out0` the same h1 port is
+#     answered again, now as 192.0.2.9:40000 (without the flush it kept
+#     the dead address until a timeout a keepalive never reached);
 #   - out0 down removes the masquerade flows whose outside address is on
 #     it; after out0 up the same port is answered again.
 . "$(dirname "$0")/lib.sh"
@@ -26,13 +27,17 @@ check_eq "before: h2 (snat) answered" "ok 1" \
 check_eq "before: flows" \
 	"udp 10.0.1.2:40000 192.0.2.1:40000 192.0.2.2:7000
 udp 10.0.1.3:40001 192.0.2.1:40001 192.0.2.2:7000" flows r1
+# h2 to h1's outside endpoint: a hairpin flow through 192.0.2.1
+ctr_snap r1
+tool h2 udp-send 192.0.2.1 40000 --sport 40002
+check "before: hairpin flow made" wait_until 5 ctr_is r1 flows-created 1
 
 # --- renumbering: the address goes, another comes ---
 ctr_snap r1
 nsx r1 ip addr del 192.0.2.1/24 dev out0
-check_eq "addr del: masquerade flow gone, snat flow kept" \
+check_eq "addr del: masquerade and hairpin flows gone, snat flow kept" \
 	"udp 10.0.1.3:40001 192.0.2.1:40001 192.0.2.2:7000" flows r1
-check_eq "addr del: counted" "masq-flushed=1" ctr_deltas r1 masq-flushed
+check_eq "addr del: counted" "masq-flushed=2" ctr_deltas r1 masq-flushed
 nsx r1 ip addr add 192.0.2.9/24 dev out0
 nsx r1 ip route replace 198.51.100.0/24 via 192.0.2.254
 check_eq "renumbered: same port answered" "ok 2" \

@@ -74,7 +74,7 @@ static unsigned int nc_nat_frag_pairs(const struct nc_nat_rule *r,
 	const struct nc_match *m = &r->rule->match;
 	u8 slen = m->present & NC_M_SADDR ? m->saddr_len : 0;
 	u8 dlen = m->present & NC_M_DADDR ? m->daddr_len : 0;
-	/* dnat and netmap rules have none (nc_nat_parse()) */
+	/* (snat and masquerade; nc_nat_parse() refuses it on others) */
 	bool open = r->filtering != NETCHANNEL_NAT_FILTER_APDF;
 
 	/* the original direction: what the rule's selector covers */

@@ -5,8 +5,9 @@
  * (PPPoE or DHCP renumbering) or its device goes down, the flow would
  * black-hole until it expired, and a keepalive never lets it expire.  As
  * netfilter's masquerade does with conntrack entries, the flows of
- * masquerade rules whose outside address was lost are removed then: the
- * next packet of the session makes a new flow with the new address.
+ * masquerade rules whose outside address was lost are removed then, and
+ * hairpin flows through it: the next packet of the session makes a new
+ * flow with the new address.
  * Their bindings die with their last flow.
  *
  * Both notifier chains run in process context under RTNL; the walk may
@@ -32,19 +33,28 @@ static __be32 nc_nat_outside(const struct nc_nat_flow *f)
 	return f->th[NC_NAT_DIR_IN].t.dst;
 }
 
+/*
+ * Hairpin flows go too when the address they hairpin through is lost:
+ * both their endpoints are on it, so they would outlive it with no
+ * address of the router left to answer on.
+ */
 static bool nc_nat_masq_want(const struct nc_nat_flow *f, void *ctx)
 {
 	const struct nc_nat_masq_lost *lost = ctx;
+	bool hairpin = f->flags & NC_NAT_F_HAIRPIN;
 	struct net_device *dev;
 	__be32 out;
 
-	if (f->kind != NETCHANNEL_VERDICT_MASQUERADE)
+	if (f->kind != NETCHANNEL_VERDICT_MASQUERADE && !hairpin)
 		return false;
 	out = nc_nat_outside(f);
 	if (!lost->dev)
 		return out == lost->addr;
-	/* an address of the device going down, or one no longer ours */
 	dev = __ip_dev_find(lost->net, out, false);
+	/* a hairpin through an snat pool address the router never held stays */
+	if (hairpin)
+		return dev == lost->dev;
+	/* an address of the device going down, or one no longer ours */
 	return !dev || dev == lost->dev;
 }
 

@@ -816,7 +816,7 @@ static void nc_t_frag_exit(struct nc_t_frag *t)
 }
 
 /* publish a rule: @verdict, saddr @s/@slen, daddr @d/@dlen, @filtering */
-static void nc_t_frag_rule(struct nc_t_frag *t, u32 verdict, u32 s, u8 slen,
+static bool nc_t_frag_rule(struct nc_t_frag *t, u32 verdict, u32 s, u8 slen,
 			   u32 d, u8 dlen, u8 filtering)
 {
 	struct nc_match *m = &t->rule.match;
@@ -829,7 +829,7 @@ static void nc_t_frag_rule(struct nc_t_frag *t, u32 verdict, u32 s, u8 slen,
 	t->r.verdict = verdict;
 	t->r.filtering = filtering;
 	t->r.from_prefix = m->saddr.ip;
-	nc_nat_frag_publish(&t->nnn, &t->r);
+	return nc_nat_frag_publish(&t->nnn, &t->r);
 }
 
 static bool nc_t_frag_udp(struct nc_t_frag *t, u32 src, u32 dst)
@@ -853,9 +853,15 @@ static void nc_nat_frag_set(struct kunit *test)
 	/* saddr 10.0.0.0/8 snat to 203.0.113.10-203.0.113.20, 100 times */
 	t->r.addr_min = htonl(NC_T_POOL);
 	t->r.addr_max = htonl(NC_T_POOL + 10);
+	/* the set grew: the core waits a grace period; not again after */
+	KUNIT_EXPECT_TRUE(test, nc_t_frag_rule(t, NETCHANNEL_VERDICT_SNAT,
+					       0x0a000000, 8, 0, 0,
+					       NETCHANNEL_NAT_FILTER_APDF));
 	for (i = 0; i < 100; i++)
-		nc_t_frag_rule(t, NETCHANNEL_VERDICT_SNAT, 0x0a000000, 8, 0, 0,
-			       NETCHANNEL_NAT_FILTER_APDF);
+		KUNIT_EXPECT_FALSE(test,
+				   nc_t_frag_rule(t, NETCHANNEL_VERDICT_SNAT,
+						  0x0a000000, 8, 0, 0,
+						  NETCHANNEL_NAT_FILTER_APDF));
 	KUNIT_EXPECT_FALSE(test, t->nnn.fragsel_all);
 	KUNIT_EXPECT_TRUE(test, nc_t_frag_udp(t, NC_T_LAN, NC_T_WAN));
 	KUNIT_EXPECT_TRUE(test, nc_t_frag_udp(t, NC_T_WAN, NC_T_POOL));
@@ -882,9 +888,16 @@ static void nc_nat_frag_set(struct kunit *test)
 	KUNIT_EXPECT_FALSE(test, nc_t_frag_udp(t, 0xac100000 + 61, NC_T_OTHER));
 	t->r.addr_min = htonl(0xac100000 + 61);
 	t->r.addr_max = t->r.addr_min;
-	nc_t_frag_rule(t, NETCHANNEL_VERDICT_DNAT, 0x0a000000, 8,
-		       0xc0000201, 32, NETCHANNEL_NAT_FILTER_APDF);
+	/* turning to every fragment is growing; nothing grows after */
+	KUNIT_EXPECT_TRUE(test, nc_t_frag_rule(t, NETCHANNEL_VERDICT_DNAT,
+					       0x0a000000, 8, 0xc0000201, 32,
+					       NETCHANNEL_NAT_FILTER_APDF));
 	KUNIT_EXPECT_TRUE(test, t->nnn.fragsel_all);
+	t->r.addr_min = htonl(0xac100000 + 62);
+	t->r.addr_max = t->r.addr_min;
+	KUNIT_EXPECT_FALSE(test, nc_t_frag_rule(t, NETCHANNEL_VERDICT_DNAT,
+						0x0a000000, 8, 0xc0000201, 32,
+						NETCHANNEL_NAT_FILTER_APDF));
 	KUNIT_EXPECT_TRUE(test, nc_t_frag_udp(t, NC_T_OTHER, NC_T_WAN));
 
 	/* a flow left: kept */
