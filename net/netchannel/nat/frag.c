@@ -21,10 +21,10 @@
  *    come from any router on the path.
  *
  * Interfaces, protocols and ports are ignored, which only adds fragments;
- * a rule with no address selector (`oif wan masquerade`) takes them all.  Flows outlive the
- * rule that made them, so the set is the union of the selectors of every
- * NAT rule published since the netns last had neither a NAT rule nor a
- * flow; the collector empties it then.  Past NC_NAT_FRAGSEL_MAX pairs, or
+ * a rule with no address selector (`oif wan masquerade`) takes them all.
+ * Flows outlive the rule that made them, so the set is the union of the
+ * selectors of every NAT rule published since the netns last had neither
+ * a NAT rule nor a flow; the collector empties it then.  Past NC_NAT_FRAGSEL_MAX pairs, or
  * when the set cannot be allocated, every fragment is reassembled until
  * then, as before this filter existed.
  *
@@ -72,10 +72,10 @@ static unsigned int nc_nat_frag_pairs(const struct nc_nat_rule *r,
 				      struct nc_nat_fragpair *p)
 {
 	const struct nc_match *m = &r->rule->match;
-	u8 slen = m->present & NC_M_SADDR ? m->saddr_len : 0;
-	u8 dlen = m->present & NC_M_DADDR ? m->daddr_len : 0;
 	/* (snat and masquerade; nc_nat_parse() refuses it on others) */
 	bool open = r->filtering != NETCHANNEL_NAT_FILTER_APDF;
+	u8 slen = m->present & NC_M_SADDR ? m->saddr_len : 0;
+	u8 dlen = m->present & NC_M_DADDR && !open ? m->daddr_len : 0;
 
 	/* the original direction: what the rule's selector covers */
 	nc_nat_frag_range(m->saddr.ip, slen, &p[0].s_lo, &p[0].s_hi);
@@ -85,13 +85,9 @@ static unsigned int nc_nat_frag_pairs(const struct nc_nat_rule *r,
 	nc_nat_frag_range(0, 0, &p[1].d_lo, &p[1].d_hi);
 	switch (r->verdict) {
 	case NETCHANNEL_VERDICT_MASQUERADE:
-		if (open)
-			nc_nat_frag_range(0, 0, &p[0].d_lo, &p[0].d_hi);
 		/* replies are to the router's own address */
 		return 1;
 	case NETCHANNEL_VERDICT_SNAT:
-		if (open)
-			nc_nat_frag_range(0, 0, &p[0].d_lo, &p[0].d_hi);
 		p[1].d_lo = ntohl(r->addr_min);
 		p[1].d_hi = ntohl(r->addr_max);
 		return 2;
