@@ -400,8 +400,8 @@ void nc_nat_touch(struct nc_nat_net *nnn, struct nc_nat_flow *f,
 	} else {
 		nc_nat_note(f, dir);
 	}
-	WRITE_ONCE(way->packets, way->packets + 1);
-	WRITE_ONCE(way->bytes, way->bytes + pkt->l3len);
+	atomic_inc(&way->packets);
+	atomic64_add(pkt->l3len, &way->bytes);
 	expires = jiffies + nc_nat_timeout(nnn, f) * HZ;
 	/* one store per jiffy at most: the line is shared by both ways */
 	if (READ_ONCE(f->expires) != expires) {

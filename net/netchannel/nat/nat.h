@@ -62,12 +62,14 @@ struct nc_nat_thash {
 /* Per-direction state of a flow, written on the fast path. */
 struct nc_nat_way {
 	struct dst_entry __rcu *dst;	/* cached route of the translated packet */
-	u64 bytes;
 	/*
+	 * Both counters are updated by packets on any CPU (a socket's
+	 * senders on two CPUs, RPS): atomic, so none is lost.  Packets in
 	 * 32 bits, so that the TCP sequence fits beside it in the flow's
 	 * two cache lines; the count wraps after 2^32 packets.
 	 */
-	u32 packets;
+	atomic64_t bytes;
+	atomic_t packets;
 	u32 tcp_end;	/* TCP: highest sequence sent this way, plus one */
 };
 

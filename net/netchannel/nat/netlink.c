@@ -51,13 +51,13 @@ static int nc_nat_put_flow(struct sk_buff *msg, const struct nc_nat_flow *f)
 	    nla_put_u32(msg, NETCHANNEL_NAT_A_FLOW_RULE, f->rule) ||
 	    nla_put_u8(msg, NETCHANNEL_NAT_A_FLOW_KIND, f->kind) ||
 	    nla_put_u64_64bit(msg, NETCHANNEL_NAT_A_FLOW_PACKETS_OUT,
-			      READ_ONCE(wo->packets), NETCHANNEL_NAT_A_FLOW_PAD) ||
+			      (u32)atomic_read(&wo->packets), NETCHANNEL_NAT_A_FLOW_PAD) ||
 	    nla_put_u64_64bit(msg, NETCHANNEL_NAT_A_FLOW_BYTES_OUT,
-			      READ_ONCE(wo->bytes), NETCHANNEL_NAT_A_FLOW_PAD) ||
+			      atomic64_read(&wo->bytes), NETCHANNEL_NAT_A_FLOW_PAD) ||
 	    nla_put_u64_64bit(msg, NETCHANNEL_NAT_A_FLOW_PACKETS_IN,
-			      READ_ONCE(wi->packets), NETCHANNEL_NAT_A_FLOW_PAD) ||
+			      (u32)atomic_read(&wi->packets), NETCHANNEL_NAT_A_FLOW_PAD) ||
 	    nla_put_u64_64bit(msg, NETCHANNEL_NAT_A_FLOW_BYTES_IN,
-			      READ_ONCE(wi->bytes), NETCHANNEL_NAT_A_FLOW_PAD))
+			      atomic64_read(&wi->bytes), NETCHANNEL_NAT_A_FLOW_PAD))
 		return -EMSGSIZE;
 	nla_nest_end(msg, nest);
 	return 0;
