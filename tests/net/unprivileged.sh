@@ -187,6 +187,21 @@ p = subprocess.run(["sh", "-ec", """
     [ -z "$($0 save; $0 dev list)" ]""", NC], capture_output=True, text=True)
 report(p.returncode == 0, "new userns, own netns: ncnat attach, add, list, load, save, flush, detach",
        "exit %d: %s" % (p.returncode, p.stderr.strip()))
+# a container's root sizes its flow table up to the default, not past it
+try:
+    g.Genl(g.NAT_FAMILY)
+    nat = True
+except OSError:
+    nat = False
+if nat:
+    p = subprocess.run(["sh", "-c", """
+        $0 timeout set max-mappings 262145 2>&1 && echo accepted
+        $0 timeout set max-mappings 262144 && $0 timeout list | grep -x 'max-mappings 262144'
+        """, NC], capture_output=True, text=True)
+    report(p.returncode == 0 and "CAP_NET_ADMIN in the initial user namespace" in p.stdout
+           and "accepted" not in p.stdout,
+           "new userns, own netns: max-mappings past 262144 refused, 262144 set",
+           "exit %d: %s %s" % (p.returncode, p.stdout.strip(), p.stderr.strip()))
 all_refused(root_init, "new userns and netns, root's socket in the initial netns")
 EOF
 ) || out="$out

@@ -12,9 +12,6 @@
 
 #include "nat.h"
 
-/* Default limit of flows per netns; `ncnat timeout set` changes it. */
-#define NC_NAT_MAX_FLOWS	262144
-
 static unsigned int nc_nat_net_id __read_mostly;
 
 const char * const nc_nat_reason_names[__NC_NAT_R_MAX] = {
@@ -61,7 +58,7 @@ static int __net_init nc_nat_net_init(struct net *net)
 	spin_lock_init(&nnn->lock);
 	INIT_LIST_HEAD(&nnn->netmaps);
 	mutex_init(&nnn->fragsel_lock);
-	nnn->max_flows = NC_NAT_MAX_FLOWS;
+	nnn->max_flows = NC_NAT_FLOWS_DEFAULT;
 	nnn->timeouts.udp = 300;
 	nnn->timeouts.icmp = 60;
 	nnn->timeouts.tcp_est = 7440;

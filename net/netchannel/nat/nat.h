@@ -18,8 +18,10 @@
  * bindings takes nc_nat_net::lock (a BH spinlock: the receive path creates
  * flows in softirq).  A flow's per-packet fields (expiry, state, counters,
  * cached routes) are written without a lock: last writer wins, which is
- * what a timestamp needs, and counters of one flow are updated by one CPU
- * at a time in practice (the same flow hashes to the same receive queue).
+ * what a timestamp needs.  Its packet and byte counters are atomic adds:
+ * two CPUs do carry one flow (senders on two CPUs of a veth, RPS off), and
+ * a plain increment lost counts there; the add lands on a line the packet
+ * writes anyway, as conntrack's accounting does (nf_ct_acct).
  */
 #ifndef _NET_NETCHANNEL_NAT_H
 #define _NET_NETCHANNEL_NAT_H
@@ -31,6 +33,12 @@
 #include <linux/netchannel_nat.h>
 
 #include "../nc.h"
+
+/*
+ * Default limit of flows per netns; `ncnat timeout set` changes it, past
+ * it only with CAP_NET_ADMIN in the initial user namespace.
+ */
+#define NC_NAT_FLOWS_DEFAULT	262144
 
 enum nc_nat_dir {
 	NC_NAT_DIR_OUT,		/* as the flow's first packet travelled */

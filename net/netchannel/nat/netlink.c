@@ -160,13 +160,39 @@ static int nc_nat_nl_flow_flush_doit(struct sk_buff *skb,
 }
 
 /* A mapping limit past what the policy's 16-bit bounds can say. */
-static bool nc_nat_nl_mappings_bad(const struct nlattr *a,
-				   struct netlink_ext_ack *extack)
+static int nc_nat_nl_mappings_range(const struct nlattr *a,
+				    struct netlink_ext_ack *extack)
 {
 	if (!a || nla_get_u32(a) <= NC_NAT_FLOWS_MAX)
-		return false;
+		return 0;
 	NL_SET_ERR_MSG_ATTR(extack, a, "at most 16777216 mappings");
-	return true;
+	return -ERANGE;
+}
+
+/*
+ * Flows are charged to the memory cgroup of the netns's first NAT rule,
+ * but a container's root must not size a table of 16M flows on its own
+ * (nf_conntrack_max is read-only outside the initial netns): past the
+ * default, a limit may be raised only with CAP_NET_ADMIN in the initial
+ * user namespace.  Restating or lowering one the host set is allowed.
+ */
+static int nc_nat_nl_max_mappings(const struct sk_buff *skb,
+				  const struct nc_nat_net *nnn,
+				  const struct nlattr *a,
+				  struct netlink_ext_ack *extack)
+{
+	u32 v;
+	int err = nc_nat_nl_mappings_range(a, extack);
+
+	if (!a || err)
+		return err;
+	v = nla_get_u32(a);
+	if (v <= NC_NAT_FLOWS_DEFAULT || v <= READ_ONCE(nnn->max_flows) ||
+	    netlink_capable(skb, CAP_NET_ADMIN))
+		return 0;
+	NL_SET_ERR_MSG_ATTR(extack, a,
+			    "more than 262144 mappings needs CAP_NET_ADMIN in the initial user namespace");
+	return -EPERM;
 }
 
 static int nc_nat_nl_timeout_set_doit(struct sk_buff *skb,
@@ -174,7 +200,7 @@ static int nc_nat_nl_timeout_set_doit(struct sk_buff *skb,
 {
 	struct nc_nat_net *nnn = nc_nat_net(genl_info_net(info));
 	struct nlattr **a = info->attrs;
-	int i;
+	int i, err;
 
 	if (!a[NETCHANNEL_NAT_A_TIMEOUT_UDP] &&
 	    !a[NETCHANNEL_NAT_A_TIMEOUT_ICMP] &&
@@ -193,11 +219,13 @@ static int nc_nat_nl_timeout_set_doit(struct sk_buff *skb,
 			return -ERANGE;
 		}
 	}
-	if (nc_nat_nl_mappings_bad(a[NETCHANNEL_NAT_A_MAX_MAPPINGS],
-				   info->extack) ||
-	    nc_nat_nl_mappings_bad(a[NETCHANNEL_NAT_A_MAX_MAPPINGS_PER_HOST],
-				   info->extack))
-		return -ERANGE;
+	err = nc_nat_nl_max_mappings(skb, nnn, a[NETCHANNEL_NAT_A_MAX_MAPPINGS],
+				     info->extack);
+	if (!err)
+		err = nc_nat_nl_mappings_range(a[NETCHANNEL_NAT_A_MAX_MAPPINGS_PER_HOST],
+					       info->extack);
+	if (err)
+		return err;
 	/* each value is read on its own by the data path; no lock needed */
 	if (a[NETCHANNEL_NAT_A_TIMEOUT_UDP])
 		WRITE_ONCE(nnn->timeouts.udp,
