@@ -62,7 +62,7 @@ SAN_SCENARIOS ?= fault_inject fault_inject_data fuzz_netlink fuzz_packets stress
 	dev_lifecycle netns_isolation unprivileged nat_dnat nat_masquerade nat_netmap \
 	nat_filtering nat_icmp nat_icmp_errors nat_exhaustion nat_tcp_state nat_routing \
 	nat_renumber nat_timeouts nat_unload nat_concurrency nat_local nat_hairpin \
-	nat_port_precedence nat_adf_scale nat_ipsec nat_frag_scope
+	nat_port_precedence nat_adf_scale nat_ipsec nat_frag_scope nat_shared_skb
 check-sanitize: deps
 	@$(MAKE) -s ncnat
 	@bash tests/sanitize/build.sh >/dev/null

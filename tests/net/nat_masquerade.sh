@@ -24,6 +24,9 @@
 #   - the fast path sets the egress priority from TOS as ip_forward()
 #     does: pings whose DSCP h1's nftables rewrote (so their socket's
 #     priority is not it) queue in band 0 of a prio qdisc on r1's out0;
+#   - a path MTU r1 learnt for its own pings (1280 to s2) does not bind
+#     forwarded packets, as in ip_forward(): 1328-byte datagrams leave r1
+#     whole, r2 fragments them or answers frag-needed itself;
 #   - no InCsumErrors in any namespace after each part.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/nat_lib.sh"
@@ -144,4 +147,24 @@ check_eq "tos: low delay queued in band 0 of r1's out0" 5 sh -c \
 	"tc -n $(ns r1) -s class show dev out0 classid 1:1 | awk '/Sent/ { print \$4 }'"
 nsx r1 tc qdisc del dev out0 root
 nsx h1 nft delete table ip q
+
+# --- a path MTU r1 learnt for its own traffic is not the forwarding one ---
+# ip_forward() holds a forwarded packet to the route's MTU, here out0's
+# 1500, not to a path MTU the router learnt for itself (unless
+# ip_forward_use_pmtu): r1 learns 1280 to s2 from r2, yet h1's datagrams
+# of 1328 bytes leave r1 whole; r2, not r1, fragments them or says
+# "fragmentation needed"
+nsx r1 ping -c 1 -W 2 -M do -s 1300 198.51.100.2 >/dev/null 2>&1 || true
+check "pmtu: r1 learnt mtu 1280 to s2" sh -c \
+	"ip -n $(ns r1) route get 198.51.100.2 | grep -q 'mtu 1280'"
+ip -n "$(ns h1)" route flush cache
+ctr_snap r1
+check_eq "pmtu: 1328-byte datagrams to s2 and back" "ok 2" \
+	tool h1 udp-req 198.51.100.2:7000 --sport 42010 --count 2 --size 1300 --nodf
+check_eq "pmtu: with DF, frag-needed 1280 from r2" "send: ok
+err: ICMP 3/4 from 192.0.2.254 info 1280" \
+	tool h1 probe 198.51.100.2:7000 send,err --sport 42011 --size 1300 --df
+check_eq "pmtu: r1 neither fragmented nor punted" "fragmented=0 punt-mtu=0 icmp-translated=1" \
+	ctr_deltas r1 fragmented punt-mtu icmp-translated
+check_csum "pmtu: no checksum errors"
 nc_done

@@ -28,6 +28,9 @@
 #   - TCP without DF (h1 with path MTU discovery off, s1 announcing a
 #     9000-byte MSS): GSO packets whose segments are too big for out0 are
 #     segmented and fragmented by the fast path, none left to the stack;
+#   - a load whose last rule the kernel refuses: while it is parsed, and
+#     after, its netmap rule translates nothing back (a stream from s1 to
+#     203.0.113.2 during the load never reaches h1);
 #   - no checksum errors anywhere.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/nat_lib.sh"
@@ -173,5 +176,41 @@ upload "tcp no DF" s1 192.0.2.2 5002 /tmp/nat-file
 check "tcp no DF: segmented and fragmented by the fast path" \
 	test "$(ctr_delta r1 fragmented)" -ge 1
 check_eq "tcp no DF: none left to the stack" 0 ctr_delta r1 punt-route
+
+# --- a netmap rule acts only once its ruleset is committed ---
+# a load whose last rule the kernel refuses (dnat to r1's own address)
+# changes nothing: while the kernel parses it, its netmap rule must not
+# translate s1's stream to 203.0.113.2 back to h1, nor after
+ncnat r1 rule flush
+{
+	echo "rule add saddr 10.0.1.0/24 netmap to 203.0.113.0/24"
+	for p in $(seq 1000 3999); do echo "rule add proto tcp dport $p accept"; done
+	echo "rule add daddr 192.0.2.1 proto udp dport 9 dnat to 10.0.1.1"
+} >/tmp/nat-netmap-load
+rm -f /tmp/nat-stream-stop /tmp/nat-h1-ready
+# h1 listens until h2 says "end" (h2 reaches it directly, on the LAN)
+nsbg h1 python3 "$NAT_TOOL" --timeout 120 udp-recv 7100 --count 100000 --until end \
+	--ready /tmp/nat-h1-ready >/tmp/nat-h1-stream.log
+settle 30 test -e /tmp/nat-h1-ready
+nsbg s1 python3 -c '
+import os, socket, time
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+end = time.monotonic() + 120
+while not os.path.exists("/tmp/nat-stream-stop") and time.monotonic() < end:
+    s.sendto(b"x", ("203.0.113.2", 7100))
+    time.sleep(0.001)
+'
+sleep 0.5
+rc=0
+out=$(ncnat r1 load /tmp/nat-netmap-load 2>&1) || rc=$?
+check "commit: the load fails on the refused rule (exit $rc: $out)" \
+	sh -c '[ "$1" -ne 0 ] && printf %s "$2" | grep -q "address of this router"' sh "$rc" "$out"
+sleep 0.5
+touch /tmp/nat-stream-stop
+check_eq "commit: no rule" "" ncnat r1 rule list
+tool h2 udp-send 10.0.1.2 7100 --sport 7101 --payload end >/dev/null
+settle 30 grep -q '^got' /tmp/nat-h1-stream.log
+check_eq "commit: nothing reached h1 through the refused netmap" "10.0.1.3:7101 end
+got 1" cat /tmp/nat-h1-stream.log
 check_csum "no checksum errors"
 nc_done

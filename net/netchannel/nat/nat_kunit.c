@@ -439,6 +439,29 @@ static struct nc_nat_flow *nc_t_flow_from(struct nc_nat_net *nnn, u32 src,
 	return f;
 }
 
+/* A TCP flow from 10.0.0.1:@sport, as a first SYN makes it. */
+static struct nc_nat_flow *nc_t_tcp_flow(struct kunit *test,
+					 struct nc_nat_net *nnn, u16 sport)
+{
+	const struct nc_nat_rule r = { .verdict = NETCHANNEL_VERDICT_DNAT };
+	struct nc_nat_tuple t = {
+		.src = htonl(0x0a000001), .dst = htonl(0xc0000202),
+		.sport = htons(sport), .dport = htons(443),
+		.proto = IPPROTO_TCP,
+	}, reply;
+	enum nc_nat_reason why;
+	struct nc_nat_flow *f;
+
+	nc_nat_invert(&t, &reply);
+	rcu_read_lock();
+	spin_lock_bh(&nnn->lock);
+	f = nc_nat_flow_create(nnn, &t, &reply, &r, 0, NULL, 0, &why);
+	spin_unlock_bh(&nnn->lock);
+	rcu_read_unlock();
+	KUNIT_ASSERT_NOT_NULL(test, f);
+	return f;
+}
+
 /* The same from the inside host 10.0.0.1, which must succeed. */
 static struct nc_nat_flow *nc_t_flow(struct kunit *test,
 				     struct nc_nat_net *nnn, u16 sport)
@@ -763,6 +786,108 @@ static void nc_nat_icmp_quote_short_tcp(struct kunit *test)
 	kfree_skb(skb);
 }
 
+#define NC_T_SYN	BIT(0)
+#define NC_T_ACK	BIT(1)
+#define NC_T_FIN	BIT(2)
+#define NC_T_RST	BIT(3)
+
+/* A TCP segment of @f travelling @dir, with @len bytes of data; its state */
+static u8 nc_t_seg(struct kunit *test, struct nc_nat_net *nnn,
+		   struct nc_nat_flow *f, enum nc_nat_dir dir,
+		   unsigned int flags, u32 seq, u32 ack, unsigned int len)
+{
+	struct nc_pkt pkt = {
+		.key = { .family = AF_INET, .proto = IPPROTO_TCP },
+		.thoff = 20, .l3len = 40 + len, .l4hdr = true,
+	};
+	struct sk_buff *skb = alloc_skb(64, GFP_KERNEL);
+	struct tcphdr *th;
+
+	KUNIT_ASSERT_NOT_NULL(test, skb);
+	skb_put_zero(skb, 40);
+	th = (struct tcphdr *)(skb->data + 20);
+	th->doff = 5;
+	th->seq = htonl(seq);
+	th->ack_seq = htonl(ack);
+	th->syn = !!(flags & NC_T_SYN);
+	th->ack = !!(flags & NC_T_ACK);
+	th->fin = !!(flags & NC_T_FIN);
+	th->rst = !!(flags & NC_T_RST);
+	/* as from the receive path: softirq, RCU read side */
+	local_bh_disable();
+	rcu_read_lock();
+	nc_nat_touch(nnn, f, dir, skb, &pkt);
+	rcu_read_unlock();
+	local_bh_enable();
+	kfree_skb(skb);
+	return READ_ONCE(f->track.state);
+}
+
+/* @f expires in @secs, give or take the second a slow host may take */
+static void nc_t_expires_in(struct kunit *test, struct nc_nat_flow *f,
+			    u32 secs)
+{
+	u32 left = nc_nat_expires_in(f);
+
+	KUNIT_EXPECT_LE(test, left, secs);
+	KUNIT_EXPECT_GE(test, left, secs - 1);
+}
+
+/*
+ * A connection closed by FINs both ways, then a new one on the same ports
+ * (a client reusing its port): the new SYN starts the flow over, its
+ * handshake establishes it with the established timeout, and the old
+ * connection's sequences no longer count: an RST carrying one is not
+ * believed, one of the new connection is.
+ */
+static void nc_nat_tcp_restart(struct kunit *test)
+{
+	const enum nc_nat_dir o = NC_NAT_DIR_OUT, i = NC_NAT_DIR_IN;
+	struct nc_nat_net *nnn = nc_t_flows(test, 300);
+	struct nc_nat_flow *f;
+
+	nnn->timeouts.tcp_est = 7440;
+	nnn->timeouts.tcp_trans = 240;
+	f = nc_t_tcp_flow(test, nnn, 4000);
+	KUNIT_EXPECT_EQ(test, nc_t_seg(test, nnn, f, o, NC_T_SYN, 1000, 0, 0),
+			NETCHANNEL_NAT_STATE_SYN);
+	KUNIT_EXPECT_EQ(test, nc_t_seg(test, nnn, f, i, NC_T_SYN | NC_T_ACK,
+				       5000, 1001, 0),
+			NETCHANNEL_NAT_STATE_SYN_RECV);
+	KUNIT_EXPECT_EQ(test, nc_t_seg(test, nnn, f, o, NC_T_ACK, 1001, 5001,
+				       100),
+			NETCHANNEL_NAT_STATE_ESTABLISHED);
+	nc_t_expires_in(test, f, 7440);
+	/* the server closes first, then the client */
+	KUNIT_EXPECT_EQ(test, nc_t_seg(test, nnn, f, i, NC_T_FIN | NC_T_ACK,
+				       5001, 1101, 0),
+			NETCHANNEL_NAT_STATE_FIN);
+	KUNIT_EXPECT_EQ(test, nc_t_seg(test, nnn, f, o, NC_T_FIN | NC_T_ACK,
+				       1101, 5002, 0),
+			NETCHANNEL_NAT_STATE_CLOSING);
+	nc_t_expires_in(test, f, 120);
+
+	/* a new connection on the tuple */
+	KUNIT_EXPECT_EQ(test, nc_t_seg(test, nnn, f, o, NC_T_SYN, 3000000000U, 0, 0),
+			NETCHANNEL_NAT_STATE_SYN);
+	KUNIT_EXPECT_EQ(test, nc_t_seg(test, nnn, f, i, NC_T_SYN | NC_T_ACK,
+				       2000000000U, 3000000001U, 0),
+			NETCHANNEL_NAT_STATE_SYN_RECV);
+	KUNIT_EXPECT_EQ(test, nc_t_seg(test, nnn, f, o, NC_T_ACK, 3000000001U,
+				       2000000001U, 0),
+			NETCHANNEL_NAT_STATE_ESTABLISHED);
+	nc_t_expires_in(test, f, 7440);
+	/* the old connection's sequence: forwarded, the flow stays */
+	KUNIT_EXPECT_EQ(test, nc_t_seg(test, nnn, f, i, NC_T_RST, 5002, 0, 0),
+			NETCHANNEL_NAT_STATE_ESTABLISHED);
+	KUNIT_EXPECT_EQ(test, nc_t_count(nnn, NC_NAT_R_TCP_RST_IGNORED), 1);
+	/* the new one's ends it */
+	KUNIT_EXPECT_EQ(test, nc_t_seg(test, nnn, f, i, NC_T_RST, 2000000001U, 0, 0),
+			NETCHANNEL_NAT_STATE_CLOSING);
+	nc_t_expires_in(test, f, 10);
+	nc_t_flows_exit(nnn);
+}
+
 /* Would NAT reassemble a UDP (or @proto) fragment from @src to @dst? */
 static bool nc_t_frag(struct nc_nat_net *nnn, struct sk_buff *skb,
 		      u32 src, u32 dst, u8 proto)
@@ -985,6 +1110,7 @@ static struct kunit_case nc_nat_cases[] = {
 	KUNIT_CASE(nc_nat_unreplied_short),
 	KUNIT_CASE(nc_nat_early_drop_unreplied),
 	KUNIT_CASE(nc_nat_per_host_limit),
+	KUNIT_CASE(nc_nat_tcp_restart),
 	KUNIT_CASE(nc_nat_icmp_quote_udp),
 	KUNIT_CASE(nc_nat_icmp_quote_udp_zero),
 	KUNIT_CASE(nc_nat_icmp_quote_tcp),
