@@ -32,15 +32,17 @@ err() { local n=$1; shift; nsx "$n" python3 "$ERR" send "$@"; }
 # sniff NS: icmp_err.py's listener in NS, writing /tmp/nat-sniff-NS.log
 sniff() {
 	rm -f "/tmp/nat-sniff-$1.ready"
-	nsbg "$1" python3 "$ERR" sniff "/tmp/nat-sniff-$1.log" "/tmp/nat-sniff-$1.ready" 120
+	nsbg "$1" python3 "$ERR" sniff "/tmp/nat-sniff-$1.log" "/tmp/nat-sniff-$1.ready" 600
 	settle 30 test -e "/tmp/nat-sniff-$1.ready"
 }
 
 udp_echo s1 /tmp/nat-echo.log
 sniff s1
 sniff h2
-nsbg h1 python3 "$NAT_TOOL" --timeout 20 probe 192.0.2.2:7000 \
-	send,reply,ready:/tmp/nat-err-ready,err,drain --sport 45000 >/tmp/nat-err-h1.log
+# two exchanges: an assured flow, which lives past 30 s (the sanitizer
+# kernel under TCG takes that long to get to the inside router's part)
+nsbg h1 python3 "$NAT_TOOL" --timeout 120 probe 192.0.2.2:7000 \
+	send,reply,send,reply,ready:/tmp/nat-err-ready,err,drain --sport 45000 >/tmp/nat-err-h1.log
 settle 30 test -e /tmp/nat-err-ready
 check_eq "flow to quote" "192.0.2.1:45000" \
 	flowq r1 'f["inside"] == "10.0.1.2:45000"' outside
@@ -55,8 +57,10 @@ check_eq "forged: counters" \
 	"icmp-mismatch=2 icmp-translated=0 icmp-no-flow=0 icmp-bad-checksum=0" ctr_deltas r1 $C
 ctr_snap r1
 err s1 192.0.2.1 3 3 0 192.0.2.1:45000 192.0.2.2:7000
-settle 10 grep -q '^err' /tmp/nat-err-h1.log
+settle 30 grep -q '^err' /tmp/nat-err-h1.log
 check_eq "to the outside address: h1 gets only that one" "send: ok
+reply: 32 bytes from 192.0.2.2:7000
+send: ok
 reply: 32 bytes from 192.0.2.2:7000
 err: ICMP 3/3 from 192.0.2.2 info 0" cat /tmp/nat-err-h1.log
 check_eq "to the outside address: counters" \
@@ -66,7 +70,7 @@ check_eq "h2 got no error" "" cat /tmp/nat-sniff-h2.log
 # --- 2. an inside router's error leaves with the outside address ---
 ctr_snap r1
 err h2 192.0.2.2 11 0 0 192.0.2.2:7000 10.0.1.2:45000
-settle 10 grep -q . /tmp/nat-sniff-s1.log
+settle 30 grep -q . /tmp/nat-sniff-s1.log
 check_eq "inside router: source translated, quote as s1 sent it" \
 	"ICMP 11/0 192.0.2.1 -> 192.0.2.2 quote 192.0.2.2:7000 -> 192.0.2.1:45000" \
 	cat /tmp/nat-sniff-s1.log

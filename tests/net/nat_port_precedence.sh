@@ -32,6 +32,14 @@ outport() {
 	flowq r1 "f[\"inside\"] == \"10.0.1.3:$1\"" outside | cut -d: -f2 | sort -u
 }
 
+# hello_echo N: s1 echoes the next N datagrams to port 5000, so that
+# udp-recv --assure makes h2's mappings assured: a mapping of one
+# exchange lives 30 s, less than a sanitizer kernel takes for a part
+hello_echo() {
+	nsbg s1 python3 "$NAT_TOOL" udp-echo 5000 --count "$1" >/dev/null
+	settle 30 listening s1 udp 5000
+}
+
 # outside ports of every mapping, one per line
 outports() { flowq r1 True outside | cut -d: -f2 | sort -u; }
 
@@ -55,12 +63,13 @@ ncnat r1 rule flush
 ncnat r1 flow flush
 ncnat r1 rule add oif out0 masquerade filtering eif >/dev/null
 udp_echo r1 /tmp/nat-echo-r1.log
-nsbg r1 python3 "$NAT_TOOL" --timeout 30 tcp-serve 7001 /etc/hostname \
+nsbg r1 python3 "$NAT_TOOL" --timeout 300 tcp-serve 7001 /etc/hostname \
 	--ready /tmp/nat-ready-7001 >/tmp/nat-serve-r1.log
 settle 30 test -e /tmp/nat-ready-7001
 ctr_snap r1
-nsbg h2 python3 "$NAT_TOOL" --timeout 30 udp-recv 7000 --count 10 \
-	--hello 192.0.2.2:5000 --until end --ready /tmp/nat-ready-h2 >/tmp/nat-h2.log
+hello_echo 2
+nsbg h2 python3 "$NAT_TOOL" --timeout 120 udp-recv 7000 --count 10 \
+	--hello 192.0.2.2:5000 --assure --until end --ready /tmp/nat-ready-h2 >/tmp/nat-h2.log
 settle 30 test -e /tmp/nat-ready-h2
 # a TCP SYN from port 7001 to s1 (nothing listens there: s1 resets it)
 nsx h2 python3 -c '
@@ -129,9 +138,10 @@ ncnat r1 rule flush
 ncnat r1 flow flush
 ncnat r1 rule add oif out0 masquerade filtering eif >/dev/null
 ctr_snap r1
+hello_echo 4
 for p in 8080 8081; do
-	nsbg h2 python3 "$NAT_TOOL" --timeout 90 udp-recv $p --count 10 \
-		--hello 192.0.2.2:5000 --until late --ready /tmp/nat-ready-h2-$p >/tmp/nat-h2-$p.log
+	nsbg h2 python3 "$NAT_TOOL" --timeout 120 udp-recv $p --count 10 \
+		--hello 192.0.2.2:5000 --assure --until late --ready /tmp/nat-ready-h2-$p >/tmp/nat-h2-$p.log
 	settle 30 test -e /tmp/nat-ready-h2-$p
 done
 check "late: h2's mappings made" wait_until 15 ctr_is r1 flows-created 2

@@ -1,15 +1,19 @@
 #!/usr/bin/env python3
 """nat_tool.py: small traffic endpoints for the NAT scenarios (nat_*.sh).
 
-    udp-echo PORT [--ready FILE]       echo every datagram back; one line
-                                       "PEER_ADDR:PEER_PORT LEN" per datagram
+    udp-echo PORT [--ready FILE] [--count N]
+                                       echo every datagram back (N, then
+                                       exit); one line "PEER_ADDR:PEER_PORT
+                                       LEN" per datagram
     udp-req ADDR:PORT... [--sport P] [--count N] [--size S] [--df|--nodf]
                                        from one socket, N requests to each
                                        destination, each answered with the same
                                        payload; prints "ok TOTAL" or why not
     udp-send ADDR PORT [--sport P] [--bind A] [--count N] [--payload S]
     udp-recv PORT [--count N] [--bind A] [--ready FILE] [--hello ADDR:PORT]
-             [--until PAYLOAD]         (first sends "hello" to ADDR:PORT) prints
+             [--assure] [--until PAYLOAD]
+                                       (first sends "hello" to ADDR:PORT; with
+                                       --assure it echoes, hello again) prints
                                        "PEER PAYLOAD" lines, then "got N"
     tcp-sink PORT FILE [--ready FILE]  accept one connection, store its bytes,
                                        print the peer
@@ -57,10 +61,13 @@ def udp_echo(args):
     s.setsockopt(socket.SOL_SOCKET, 33, 8 << 20)	# SO_RCVBUFFORCE: bursts
     s.settimeout(None)
     ready(args.ready)
-    while True:
+    n = 0
+    while not args.count or n < args.count:
         data, peer = s.recvfrom(65535)
         print("%s:%d %d" % (peer[0], peer[1], len(data)), flush=True)
         s.sendto(data, peer)
+        n += 1
+    return 0
 
 
 def dest(s):
@@ -104,11 +111,19 @@ def udp_recv(args):
     s = udp_sock(args, args.bind, args.port)
     if args.hello:
         s.sendto(b"hello", dest(args.hello))
+        if args.assure:
+            # the peer echoes: answered, then spoken to again, a NAT
+            # mapping is assured (it outlives the 30 s of a single
+            # exchange); that echo and the next are not printed
+            data, peer = s.recvfrom(65535)
+            s.sendto(b"hello", dest(args.hello))
     ready(args.ready)
     n = 0
     try:
         while n < args.count:
             data, peer = s.recvfrom(65535)
+            if args.assure and data == b"hello" and peer == dest(args.hello):
+                continue
             print("%s:%d %s" % (peer[0], peer[1], data.decode(errors="replace")), flush=True)
             n += 1
             if args.until and data.decode(errors="replace") == args.until:
@@ -292,6 +307,7 @@ def main():
     a = sub.add_parser("udp-echo")
     a.add_argument("port", type=int)
     a.add_argument("--bind", default="")
+    a.add_argument("--count", type=int, default=0, help="exit after COUNT echoes")
     a.add_argument("--ready")
     a.set_defaults(fn=udp_echo)
 
@@ -320,6 +336,8 @@ def main():
     a.add_argument("--count", type=int, default=1)
     a.add_argument("--ready")
     a.add_argument("--hello", help="first send 'hello' to ADDR:PORT from the socket")
+    a.add_argument("--assure", action="store_true",
+                   help="the --hello peer echoes: wait for it, say hello again")
     a.add_argument("--until", help="stop after this payload")
     a.set_defaults(fn=udp_recv)
 
