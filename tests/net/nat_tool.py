@@ -115,7 +115,12 @@ def udp_recv(args):
             # the peer echoes: answered, then spoken to again, a NAT
             # mapping is assured (it outlives the 30 s of a single
             # exchange); that echo and the next are not printed
-            data, peer = s.recvfrom(65535)
+            try:
+                while s.recvfrom(65535) != (b"hello", dest(args.hello)):
+                    pass
+            except socket.timeout:
+                print("no echo of hello")
+                return 1
             s.sendto(b"hello", dest(args.hello))
     ready(args.ready)
     n = 0

@@ -196,11 +196,12 @@ except OSError:
 if nat:
     p = subprocess.run(["sh", "-c", """
         $0 timeout set max-mappings 262145 2>&1 && echo accepted
+        $0 timeout set max-mappings 1000 && $0 timeout list | grep -x 'max-mappings 1000'
         $0 timeout set max-mappings 262144 && $0 timeout list | grep -x 'max-mappings 262144'
         """, NC], capture_output=True, text=True)
     report(p.returncode == 0 and "CAP_NET_ADMIN in the initial user namespace" in p.stdout
            and "accepted" not in p.stdout,
-           "new userns, own netns: max-mappings past 262144 refused, 262144 set",
+           "new userns, own netns: max-mappings past 262144 refused; lowered to 1000, back to 262144",
            "exit %d: %s %s" % (p.returncode, p.stdout.strip(), p.stderr.strip()))
 all_refused(root_init, "new userns and netns, root's socket in the initial netns")
 EOF

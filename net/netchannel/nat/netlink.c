@@ -172,27 +172,29 @@ static int nc_nat_nl_mappings_range(const struct nlattr *a,
 /*
  * Flows are charged to the memory cgroup of the netns's first NAT rule,
  * but a container's root must not size a table of 16M flows on its own
- * (nf_conntrack_max is read-only outside the initial netns): past the
- * default, a limit may be raised only with CAP_NET_ADMIN in the initial
- * user namespace.  Restating or lowering one the host set is allowed.
+ * (nf_conntrack_max is read-only outside the initial netns): the netns's
+ * admin may set any limit up to the default or up to the current one;
+ * past both, it takes CAP_NET_ADMIN in the initial user namespace.  The
+ * check and the store are one cmpxchg(), so a host lowering the limit
+ * is never undone by a container restating the old value meanwhile.
+ * Called before anything else is stored: a refusal changes nothing.
  */
-static int nc_nat_nl_max_mappings(const struct sk_buff *skb,
-				  const struct nc_nat_net *nnn,
-				  const struct nlattr *a,
-				  struct netlink_ext_ack *extack)
+static int nc_nat_nl_set_max_mappings(const struct sk_buff *skb,
+				      struct nc_nat_net *nnn,
+				      const struct nlattr *a,
+				      struct netlink_ext_ack *extack)
 {
-	u32 v;
-	int err = nc_nat_nl_mappings_range(a, extack);
+	bool admin = netlink_capable(skb, CAP_NET_ADMIN);
+	u32 v = nla_get_u32(a), cur = READ_ONCE(nnn->max_flows);
 
-	if (!a || err)
-		return err;
-	v = nla_get_u32(a);
-	if (v <= NC_NAT_FLOWS_DEFAULT || v <= READ_ONCE(nnn->max_flows) ||
-	    netlink_capable(skb, CAP_NET_ADMIN))
-		return 0;
-	NL_SET_ERR_MSG_ATTR(extack, a,
-			    "more than 262144 mappings needs CAP_NET_ADMIN in the initial user namespace");
-	return -EPERM;
+	do {
+		if (!admin && v > max_t(u32, cur, NC_NAT_FLOWS_DEFAULT)) {
+			NL_SET_ERR_MSG_ATTR(extack, a,
+					    "raising max-mappings past 262144 and past its current value needs CAP_NET_ADMIN in the initial user namespace");
+			return -EPERM;
+		}
+	} while (!try_cmpxchg(&nnn->max_flows, &cur, v));
+	return 0;
 }
 
 static int nc_nat_nl_timeout_set_doit(struct sk_buff *skb,
@@ -219,11 +221,15 @@ static int nc_nat_nl_timeout_set_doit(struct sk_buff *skb,
 			return -ERANGE;
 		}
 	}
-	err = nc_nat_nl_max_mappings(skb, nnn, a[NETCHANNEL_NAT_A_MAX_MAPPINGS],
-				     info->extack);
+	err = nc_nat_nl_mappings_range(a[NETCHANNEL_NAT_A_MAX_MAPPINGS],
+				       info->extack);
 	if (!err)
 		err = nc_nat_nl_mappings_range(a[NETCHANNEL_NAT_A_MAX_MAPPINGS_PER_HOST],
 					       info->extack);
+	if (!err && a[NETCHANNEL_NAT_A_MAX_MAPPINGS])
+		err = nc_nat_nl_set_max_mappings(skb, nnn,
+						 a[NETCHANNEL_NAT_A_MAX_MAPPINGS],
+						 info->extack);
 	if (err)
 		return err;
 	/* each value is read on its own by the data path; no lock needed */
@@ -239,9 +245,6 @@ static int nc_nat_nl_timeout_set_doit(struct sk_buff *skb,
 	if (a[NETCHANNEL_NAT_A_TIMEOUT_TCP_TRANS])
 		WRITE_ONCE(nnn->timeouts.tcp_trans,
 			   nla_get_u32(a[NETCHANNEL_NAT_A_TIMEOUT_TCP_TRANS]));
-	if (a[NETCHANNEL_NAT_A_MAX_MAPPINGS])
-		WRITE_ONCE(nnn->max_flows,
-			   nla_get_u32(a[NETCHANNEL_NAT_A_MAX_MAPPINGS]));
 	if (a[NETCHANNEL_NAT_A_MAX_MAPPINGS_PER_HOST])
 		WRITE_ONCE(nnn->max_per_host,
 			   nla_get_u32(a[NETCHANNEL_NAT_A_MAX_MAPPINGS_PER_HOST]));
