@@ -110,13 +110,19 @@ ncnat r1 rule add oif out0 masquerade ports 20000-20003 >/dev/null
 nsbg r1 python3 "$NAT_TOOL" udp-echo 20002 >/tmp/nat-echo-r1b.log
 settle 30 listening r1 udp 20002
 ctr_snap r1
+# two exchanges each: a mapping answered twice is assured (an unanswered
+# one lives 30 s, less than a sanitizer kernel takes for the flood below)
+hello_echo 4
+rm -f /tmp/nat-range.log
 for sp in 20000 20001 20002 20003; do
-	tool h2 udp-send 192.0.2.2 5000 --sport "$sp" --payload x >/dev/null
+	tool h2 udp-req 192.0.2.2:5000 --sport "$sp" --count 2 >>/tmp/nat-range.log || true
 done
 check "range: two mappings, two refused" \
 	wait_until 15 ctr_is r1 no-port 2
 check_eq "range: only the free ports are taken" "20000
 20003" outports
+check_eq "range: both mappings answered twice" "ok 2
+ok 2" grep '^ok' /tmp/nat-range.log
 for sp in $(seq 30000 30199); do
 	echo "$sp"
 done | nsenter --net="/run/netns/$(ns h2)" python3 -c '
