@@ -418,15 +418,16 @@ static void nc_t_flows_exit(struct nc_nat_net *nnn)
 	free_percpu(nnn->stats);
 }
 
-/* A dnat flow from host @src's UDP port @sport, or NULL and @why. */
-static struct nc_nat_flow *nc_t_flow_from(struct nc_nat_net *nnn, u32 src,
-					  u16 sport, enum nc_nat_reason *why)
+/* A dnat flow from host @src's @proto port @sport, or NULL and @why. */
+static struct nc_nat_flow *nc_t_proto_flow(struct nc_nat_net *nnn, u32 src,
+					   u16 sport, u8 proto,
+					   enum nc_nat_reason *why)
 {
 	const struct nc_nat_rule r = { .verdict = NETCHANNEL_VERDICT_DNAT };
 	struct nc_nat_tuple t = {
 		.src = htonl(src), .dst = htonl(0xc0000202),
 		.sport = htons(sport), .dport = htons(53),
-		.proto = IPPROTO_UDP,
+		.proto = proto,
 	}, reply;
 	struct nc_nat_flow *f;
 
@@ -439,27 +440,11 @@ static struct nc_nat_flow *nc_t_flow_from(struct nc_nat_net *nnn, u32 src,
 	return f;
 }
 
-/* A TCP flow from 10.0.0.1:@sport, as a first SYN makes it. */
-static struct nc_nat_flow *nc_t_tcp_flow(struct kunit *test,
-					 struct nc_nat_net *nnn, u16 sport)
+/* The same for UDP. */
+static struct nc_nat_flow *nc_t_flow_from(struct nc_nat_net *nnn, u32 src,
+					  u16 sport, enum nc_nat_reason *why)
 {
-	const struct nc_nat_rule r = { .verdict = NETCHANNEL_VERDICT_DNAT };
-	struct nc_nat_tuple t = {
-		.src = htonl(0x0a000001), .dst = htonl(0xc0000202),
-		.sport = htons(sport), .dport = htons(443),
-		.proto = IPPROTO_TCP,
-	}, reply;
-	enum nc_nat_reason why;
-	struct nc_nat_flow *f;
-
-	nc_nat_invert(&t, &reply);
-	rcu_read_lock();
-	spin_lock_bh(&nnn->lock);
-	f = nc_nat_flow_create(nnn, &t, &reply, &r, 0, NULL, 0, &why);
-	spin_unlock_bh(&nnn->lock);
-	rcu_read_unlock();
-	KUNIT_ASSERT_NOT_NULL(test, f);
-	return f;
+	return nc_t_proto_flow(nnn, src, sport, IPPROTO_UDP, why);
 }
 
 /* The same from the inside host 10.0.0.1, which must succeed. */
@@ -844,11 +829,13 @@ static void nc_nat_tcp_restart(struct kunit *test)
 {
 	const enum nc_nat_dir o = NC_NAT_DIR_OUT, i = NC_NAT_DIR_IN;
 	struct nc_nat_net *nnn = nc_t_flows(test, 300);
+	enum nc_nat_reason why;
 	struct nc_nat_flow *f;
 
 	nnn->timeouts.tcp_est = 7440;
 	nnn->timeouts.tcp_trans = 240;
-	f = nc_t_tcp_flow(test, nnn, 4000);
+	f = nc_t_proto_flow(nnn, 0x0a000001, 4000, IPPROTO_TCP, &why);
+	KUNIT_ASSERT_NOT_NULL(test, f);
 	KUNIT_EXPECT_EQ(test, nc_t_seg(test, nnn, f, o, NC_T_SYN, 1000, 0, 0),
 			NETCHANNEL_NAT_STATE_SYN);
 	KUNIT_EXPECT_EQ(test, nc_t_seg(test, nnn, f, i, NC_T_SYN | NC_T_ACK,
